@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 import yaml
 
@@ -61,10 +61,19 @@ class Scoring:
     cut_points: tuple[float, ...]
     trend_threshold: float
     privacy_threshold: int
+    quadrant_split: float
 
     @property
     def n_levels(self) -> int:
         return len(self.cut_points) + 1
+
+
+@dataclass(frozen=True)
+class Quadrant:
+    id: str
+    formaga: str
+    arv: str
+    name_sv: str
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ class Instrument:
     principles: tuple[Principle, ...]
     scale: Scale
     scoring: Scoring
+    quadrants: tuple[Quadrant, ...]
 
     @property
     def principle_ids(self) -> tuple[str, ...]:
@@ -133,12 +143,14 @@ def _from_dict(raw: dict) -> Instrument:
             cut_points=tuple(float(c) for c in scoring["cut_points"]),
             trend_threshold=float(scoring["trend_threshold"]),
             privacy_threshold=int(scoring["privacy_threshold"]),
+            quadrant_split=float(scoring["quadrant_split"]),
         ),
+        quadrants=tuple(Quadrant(**q) for q in raw["quadrants"]),
     )
 
 
 @cache
 def load() -> Instrument:
     """The instrument declared in ``dimios/instrument.yml`` (loaded once)."""
-    text = resources.files("dimios").joinpath("instrument.yml").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "instrument.yml").read_text(encoding="utf-8")
     return _from_dict(yaml.safe_load(text))

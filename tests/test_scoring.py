@@ -1,0 +1,73 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from dimios import scoring
+from tests.conftest import make_responses
+
+P = "portfoljstyrning"
+Q = "styrning"
+
+
+def test_organisation_score_is_mean_of_valid_answers_in_percent():
+    # answers 1, 4, 7 and a "vet ej": mean answer 4 -> 50 %
+    df = make_responses([("A", 2023, {P: 1}), ("A", 2023, {P: 4}), ("A", 2023, {P: 7}), ("A", 2023, {P: None})])
+    org = scoring.organisation_scores(df)
+    assert org.loc[("A", 2023), P] == 50.0
+    assert org.loc[("A", 2023), "n_respondents"] == 4
+
+
+def test_below_minimum_valid_answers_is_missing():
+    df = make_responses([("A", 2023, {P: 5, Q: 5}), ("A", 2023, {P: 6, Q: None}), ("A", 2023, {P: 7, Q: None})])
+    org = scoring.organisation_scores(df)  # min_valid_answers = 3
+    assert org.loc[("A", 2023), P] == pytest.approx(np.mean([4, 5, 6]) / 6 * 100)
+    assert np.isnan(org.loc[("A", 2023), Q])
+
+
+def test_all_vet_ej_gives_no_score_and_no_level():
+    df = make_responses([("A", 2023, {})] * 5)
+    org = scoring.organisation_scores(df)
+    assert org[list(scoring.instrument.load().principle_ids)].isna().all().all()
+    assert scoring.principle_levels(org).isna().all().all()
+
+
+@pytest.mark.parametrize(
+    "answers, level",
+    [
+        ([2, 3, 2, 3], 2),  # mean 2.5 -> exactly 25 % -> level 2 (cut belongs to upper level)
+        ([4, 4, 4], 3),  # exactly 50 %
+        ([5, 6, 6, 5], 4),  # mean 5.5 -> exactly 75 %
+        ([2, 3, 2], 1),  # 2.333 -> 22.2 %
+        ([1, 1, 1], 1),
+        ([7, 7, 7], 4),
+        ([3, 5, 4, 3, 5], 3),  # mean 4 -> 50 % computed from a sum that is not trivially exact
+    ],
+)
+def test_level_boundaries(answers, level):
+    df = make_responses([("A", 2023, {P: a}) for a in answers])
+    lv = scoring.principle_levels(scoring.organisation_scores(df))
+    assert lv.loc[("A", 2023), P] == level
+
+
+def test_to_levels_on_values():
+    s = pd.Series([0, 24.999, 25, 49.99, 50, 74.9, 75, 100, np.nan])
+    assert scoring.to_levels(s).tolist() == [1, 1, 2, 2, 3, 3, 4, 4, pd.NA]
+
+
+def test_group_scores_and_quadrant(inst):
+    form = list(inst.principles_in("digital_formaga"))
+    arv = list(inst.principles_in("digitalt_arv"))
+    ans_high = {p: 7 for p in form} | {p: 1 for p in arv}
+    df = make_responses([("A", 2023, ans_high)] * 3 + [("B", 2023, {p: 4 for p in inst.principle_ids})] * 3)
+    pos = scoring.positions(scoring.organisation_scores(df))
+    assert pos.loc[("A", 2023), "digital_formaga"] == 100 and pos.loc[("A", 2023), "digitalt_arv"] == 0
+    assert pos.loc[("A", 2023), "quadrant"] == "high_low"
+    assert pos.loc[("B", 2023), "quadrant"] == "high_high"  # 50 is on the split -> high
+    assert pos.loc[("A", 2023), "overall"] == pytest.approx((18 * 100 + 8 * 0) / 26)
+
+
+def test_respondent_group_scores(inst):
+    df = make_responses([("A", 2023, {P: 7, "forvaltningsstyrning": 1})])
+    rs = scoring.respondent_group_scores(df)
+    assert rs.loc[0, "effektivitet"] == 50.0
+    assert np.isnan(rs.loc[0, "teknik"])
