@@ -94,6 +94,40 @@ def synth(
     typer.echo(f"wrote {out} and {truth_path}")
 
 
+@app.command()
+def build(
+    data: Optional[Path] = typer.Option(None, help="Respondent data; default: the synthetic panel."),
+    out: Path = typer.Option(None, help="Report folder (default: report/)."),
+    parameter: list[str] = typer.Option([], "-P", "--parameter", help="Notebook parameter name=value (repeatable)."),
+    mapping: Optional[Path] = typer.Option(None, help="Column-mapping file for --data."),
+    jobs: Optional[int] = typer.Option(None, help="Notebooks run in parallel (default: all cores)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Execute every notebook even if unchanged."),
+    no_quarto: bool = typer.Option(False, "--no-quarto", help="Assemble with nbconvert even if Quarto is installed."),
+):
+    """Build the report: validate data, run the notebooks, assemble the book."""
+    from dimios import build as build_mod
+    from dimios import paths
+    from dimios.validation import DataValidationError
+
+    try:
+        params = dict(build_mod.parse_parameter(p) for p in parameter)
+        opts = build_mod.BuildOptions(
+            data=data, out=out or paths.REPORT, parameters=params, mapping=mapping, jobs=jobs,
+            use_cache=not no_cache, quarto=None if no_quarto else "auto",
+            command_line=" ".join(["dimios", *sys.argv[1:]]),
+        )
+        index = build_mod.build(opts)
+    except DataValidationError as err:
+        typer.echo(err.format_report(), err=True)
+        typer.echo("build stopped: the previous report is unchanged.", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except build_mod.BuildError as err:
+        typer.echo(f"build failed: {err}", err=True)
+        typer.echo("the previous report is unchanged.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"report: {index}")
+
+
 class _progress:
     """A one-line progress note for steps without a natural count."""
 

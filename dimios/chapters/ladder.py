@@ -1,0 +1,113 @@
+"""The general maturity ladder (section 2.1) and how organisations use DiMiOS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dimios import display as d
+from dimios import ladders
+from dimios.chapters.common import LEVEL_COLOURS, style
+from dimios.context import ReportData
+
+
+def introduction(pub: d.Publisher) -> None:
+    g = ladders.general()
+    ax = g["axes"]
+    pub.markdown(
+        "# Den generella mognadstrappan\n\n"
+        f"{g['intro']}\n\n"
+        f"- **{ax['changeability']['name']}** – från *{ax['changeability']['low']}* till "
+        f"*{ax['changeability']['high']}*. {ax['changeability']['description']}\n"
+        f"- **{ax['scope']['name']}** – från *{ax['scope']['low']}* till *{ax['scope']['high']}*. "
+        f"{ax['scope']['description']}\n"
+    )
+
+
+def ladder_figure(pub: d.Publisher) -> None:
+    """The four levels as steps in the plane of changeability (x) and scope (y)."""
+    import matplotlib.pyplot as plt
+
+    style()
+    g = ladders.general()
+    fig, ax = plt.subplots(figsize=(7.5, 5.2))
+    for i, lv in enumerate(g["levels"]):
+        x0, y0 = i * 0.25, i * 0.25
+        ax.add_patch(plt.Rectangle((x0, 0), 0.25, y0 + 0.25, color=LEVEL_COLOURS[i], alpha=0.85))
+        ax.text(x0 + 0.125, y0 + 0.125, f"{lv['level']}\n{lv['title']}", ha="center", va="center", fontsize=8.5,
+                color="white" if i in (0, 3) else "black", wrap=True)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.05)
+    ax.set_xticks([0.02, 0.98], [g["axes"]["changeability"]["low"].split(" (")[0],
+                                 g["axes"]["changeability"]["high"].split(" (")[0]])
+    ax.set_yticks([0.02, 0.98], [g["axes"]["scope"]["low"].split(" (")[0], g["axes"]["scope"]["high"].split(" (")[0]])
+    ax.set_xlabel(g["axes"]["changeability"]["name"] + " →")
+    ax.set_ylabel(g["axes"]["scope"]["name"] + " →")
+    ax.grid(False)
+    alt = ("Trappa med fyra steg i ett diagram där x-axeln går från rigid till adaptiv styrning och y-axeln från "
+           "intern/isolerad till extern/kollektiv. " + " ".join(f"Steg {lv['level']}: {lv['title']}." for lv in g["levels"]))
+    pub.figure(fig, "general-ladder", "Den generella mognadstrappan: fyra steg från rigid och intern till adaptiv "
+               "och extern styrning", alt)
+    rows = [{"Nivå": str(lv["level"]), "Steg": lv["title"], "Kännetecken": lv["description"].strip()} for lv in g["levels"]]
+    pub.table(pd.DataFrame(rows), "general-levels", "Den generella mognadstrappans fyra nivåer", align="lll")
+
+
+def usage_levels(ctx: ReportData, pub: d.Publisher) -> None:
+    """The four levels of using DiMiOS, and what measurement history says about them.
+
+    Beyond the published report (which says the distribution is not yet known): an
+    organisation measured in two or more consecutive years uses DiMiOS at least
+    yearly (a necessary sign of usage level 3); one measured only once, or with gaps,
+    uses it occasionally (level 2). Dialogue, action plans and integration in
+    governance (levels 3-4) cannot be seen in survey data, so level 3 is an upper
+    bound and level 4 is not estimated.
+    """
+    g = ladders.general()
+    rows = [{"Nivå": str(u["level"]), "Användning": u["title"], "Beskrivning": u["description"].strip()}
+            for u in g["usage_levels"]]
+    pub.markdown("## Hur organisationer använder DiMiOS")
+    pub.table(pd.DataFrame(rows), "usage-levels", "Fyra nivåer av användning av DiMiOS", align="lll")
+
+    years = ctx.years
+    hist = ctx.responses.groupby("organisation_id")["year"].apply(lambda s: sorted(set(int(y) for y in s)))
+    consecutive = hist.apply(lambda ys: any(b - a == 1 for a, b in zip(ys, ys[1:])))
+    once = hist.apply(len) == 1
+    n = len(hist)
+    level3 = int(consecutive.sum())
+    level2 = n - level3
+    share3 = level3 / n * 100
+    share2 = level2 / n * 100
+    table = pd.DataFrame({
+        "Mätmönster": ["Mätt ett enda år", "Mätt flera år men aldrig två år i följd", "Mätt minst två år i följd"],
+        "Trolig användningsnivå": ["2 (sporadisk)", "2 (sporadisk)", "3 (årlig) – övre gräns"],
+        "Antal organisationer": [d.count(int(once.sum())), d.count(int((~once & ~consecutive).sum())), d.count(level3)],
+        "Andel (%)": [d.num(once.mean() * 100), d.num((~once & ~consecutive).mean() * 100), d.num(share3)],
+    })
+    pub.markdown(
+        "Den publicerade rapporten konstaterar att fördelningen över användningsnivåerna ännu inte är känd. "
+        "Mäthistoriken ger en första, grov bild: en organisation som har mätt två år i följd använder "
+        "verktyget minst årligen, medan en organisation som bara har mätt en gång, eller med uppehåll, använder "
+        f"det sporadiskt. Av de {d.count(n)} organisationer som mätt {years[0]}–{years[-1]} hade "
+        f"{d.pct(share2)} ett sporadiskt mönster (nivå 2) och {d.pct(share3)} ett årligt (högst nivå 3). "
+        "Enkätdata visar inte om resultaten följs av dialog, handlingsplaner eller integreras i styrningen, så "
+        "andelen på nivå 3 är en övre gräns och nivå 4 går inte att skatta. Organisationer som började mäta det "
+        "sista året kan ännu inte ha ett årligt mönster."
+    )
+    pub.table(table, "usage-history", f"Organisationer efter mätmönster {years[0]}–{years[-1]}", align="llrr")
+
+
+def quadrants(ctx: ReportData, pub: d.Publisher) -> None:
+    g = ladders.general()
+    pos = ctx.positions
+    last = ctx.years[-1]
+    cur = pos.xs(last, level="year")
+    share = cur["quadrant"].value_counts(normalize=True) * 100
+    rows = []
+    for q in g["quadrants"]:
+        rows.append({"Organisationstyp": q["name"], "Digital förmåga": q["formaga"], "Digitalt arv": q["arv"],
+                     "Rekommendation": q["recommendation"].strip(),
+                     f"Andel {last} (%)": d.num(share.get(q["id"], 0.0))})
+    pub.markdown("## Fyra organisationstyper\n\nOrganisationens läge i planet av digital förmåga och digitalt arv "
+                 "ger fyra typer med var sin generell rekommendation.")
+    pub.table(pd.DataFrame(rows), "quadrants", f"Organisationstyper, rekommendationer och andel organisationer {last}",
+              align="lllll")

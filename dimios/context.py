@@ -1,0 +1,93 @@
+"""What every section notebook starts from: the data, the mode and the scores.
+
+``load(...)`` reads the respondent data the build prepared (or any file in the data
+contract), applies the report parameters (years, careless exclusion, privacy
+threshold) and computes the organisation-level scores once. Notebooks only see
+aggregates from here; respondent rows never reach a displayed output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from dimios import instrument, scoring
+
+
+@dataclass
+class ReportData:
+    responses: pd.DataFrame          # respondent rows (never displayed)
+    exclude_careless: bool
+    n_careless_excluded: int
+    privacy_threshold: int
+    careless: pd.DataFrame | None    # careless table for all respondents (indices, flags, vote)
+    source: str
+
+    @cached_property
+    def org_scores(self) -> pd.DataFrame:
+        """Organisation-year principle scores (all organisations with a score)."""
+        return scoring.organisation_scores(self.responses)
+
+    @cached_property
+    def org_public(self) -> pd.DataFrame:
+        """Organisation-years that may be shown individually (>= privacy threshold respondents)."""
+        return self.org_scores[self.org_scores["n_respondents"] >= self.privacy_threshold]
+
+    @cached_property
+    def positions(self) -> pd.DataFrame:
+        return scoring.positions(self.org_scores)
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.responses["year"].unique())
+
+    @property
+    def mode_sv(self) -> str:
+        if self.exclude_careless:
+            return (f"Rapporten är byggd utan slarviga svar: {self.n_careless_excluded:,} svar som minst tre av "
+                    "fem kontrollalgoritmer flaggade är borttagna.").replace(",", "\u202f")
+        return "Rapporten är byggd på alla svar (slarviga svar är inte borttagna)."
+
+    def respondents_per_year(self) -> pd.Series:
+        return self.responses.groupby("year").size()
+
+    def organisations_per_year(self) -> pd.Series:
+        return self.responses.groupby("year")["organisation_id"].nunique()
+
+
+def careless_flags(responses: pd.DataFrame) -> pd.DataFrame:
+    """The careless table (five indices and the vote) for each respondent row."""
+    from dimios.quality import careless
+
+    inst = instrument.load()
+    return careless.careless_table(responses, inst.category_items())
+
+
+def load(data: str | Path, years=None, exclude_careless: bool = False, privacy_threshold=None,
+         mapping: str | Path | None = None) -> ReportData:
+    """Read respondent data and apply the report parameters."""
+    from dimios import io
+
+    inst = instrument.load()
+    path = Path(data)
+    if path.suffix == ".parquet":
+        # the build's working copy is already validated; other parquet files are validated too
+        responses = io.read_responses(path, mapping=mapping).data
+    else:
+        responses = io.read_responses(path, mapping=mapping).data
+    if years:
+        responses = responses[responses["year"].isin([int(y) for y in years])]
+    responses = responses.reset_index(drop=True)
+    threshold = inst.scoring.privacy_threshold if privacy_threshold in (None, "") else int(privacy_threshold)
+    flags = careless_flags(responses) if len(responses) else None
+    n_excluded = 0
+    if exclude_careless and flags is not None:
+        keep = ~flags["careless"].to_numpy()
+        n_excluded = int((~keep).sum())
+        responses = responses[keep].reset_index(drop=True)
+        flags = flags[keep].reset_index(drop=True)
+    return ReportData(responses=responses, exclude_careless=bool(exclude_careless), n_careless_excluded=n_excluded,
+                      privacy_threshold=threshold, careless=flags, source=str(data))

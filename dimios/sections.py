@@ -1,0 +1,82 @@
+"""The one declaration of the report's sections.
+
+Both the papermill runs (``dimios.build``) and Quarto's chapter list (the generated
+block in ``_quarto.yml``) come from ``sections()``; nothing else lists chapters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dimios import instrument
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str                      # output stem: report/notebooks/<id>.ipynb, <id>.html
+    notebook: str                # source notebook in notebooks/
+    title: str                   # Swedish chapter title
+    part: str | None = None      # Swedish part title (None: top level)
+    appendix: bool = False
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def output_name(self) -> str:
+        return f"{self.id}.ipynb"
+
+
+def principle_section_id(principle_id: str) -> str:
+    p = instrument.load().principle(principle_id)
+    return f"p{p.table:02d}-{p.id}"
+
+
+def national_sections() -> list[Section]:
+    """The national report in reading order (published structure, sections 2.1-2.5)."""
+    inst = instrument.load()
+    out = [
+        Section("index", "front.ipynb", "Digital mognad i offentlig sektor"),
+        Section("ladder", "general_ladder.ipynb", "Den generella mognadstrappan"),
+    ]
+    for dim in inst.dimensions:
+        for p in inst.principles:
+            if p.dimension == dim.id:
+                out.append(
+                    Section(principle_section_id(p.id), "principle.ipynb", p.name_sv, part=dim.name_sv,
+                            parameters={"principle": p.id})
+                )
+    out += [
+        Section("overview", "overview.ipynb", "Digital mognad över tid", part="Utveckling och kvalitet"),
+        Section("quality", "quality.ipynb", "Kvalitetskontroll av DiMiOS", part="Utveckling och kvalitet"),
+        Section("method", "method.ipynb", "Metod och reproducerbarhet", appendix=True),
+    ]
+    return out
+
+
+REPORTS = {"national": national_sections}
+
+
+def sections(kind: str = "national") -> list[Section]:
+    try:
+        return REPORTS[kind]()
+    except KeyError:
+        raise ValueError(f"unknown report kind {kind!r}; known: {', '.join(REPORTS)}") from None
+
+
+def quarto_chapters(secs: list[Section], notebook_dir: str = "report/notebooks") -> list:
+    """The ``book.chapters`` / ``book.appendices`` structure for Quarto."""
+    chapters: list = []
+    appendices: list = []
+    current_part = None
+    for s in secs:
+        path = f"{notebook_dir}/{s.output_name}"
+        if s.appendix:
+            appendices.append(path)
+        elif s.part is None:
+            chapters.append(path)
+            current_part = None
+        else:
+            if current_part is None or current_part["part"] != s.part:
+                current_part = {"part": s.part, "chapters": []}
+                chapters.append(current_part)
+            current_part["chapters"].append(path)
+    return chapters, appendices
