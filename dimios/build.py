@@ -156,14 +156,21 @@ def _describe_failure(section: Section, out_nb: Path, exc: Exception) -> str:
         import nbformat
 
         nb = nbformat.read(out_nb, as_version=4)
-        for i, c in enumerate(nb.cells):
+        position = 0  # position in the source notebook: skip cells papermill added
+        for c in nb.cells:
+            tags = set(c.get("metadata", {}).get("tags", []))
+            if tags & {"injected-parameters", "papermill-error-cell-tag"}:
+                continue
             if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", [])):
-                cell_index = i
+                cell_index = position
                 break
+            position += 1
     except Exception:  # the executed copy may not exist
         pass
     where = f"cell {cell_index + 1}" if cell_index is not None else (f"execution count {cell}" if cell else "a cell")
-    return f"section '{section.id}' (notebooks/{section.notebook}) failed in {where}: {ename}: {evalue}"
+    nb_path = paths.NOTEBOOKS / section.notebook
+    shown = os.path.relpath(nb_path, paths.ROOT) if nb_path.is_relative_to(paths.ROOT) else str(nb_path)
+    return f"section '{section.id}' ({shown}) failed in {where}: {ename}: {evalue}"
 
 
 def run_notebooks(secs: list[Section], work: dict, user: dict, nb_dir: Path, cache_dir: Path | None,

@@ -1,0 +1,173 @@
+"""End-to-end builds (slow): the README's build on the default data and its guarantees."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dimios import build, paths, sections, spread, synthetic
+from dimios.sections import Section
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = paths.ROOT / "tests" / "artifacts"
+
+
+def _opts(out, **kw):
+    return build.BuildOptions(out=out, quarto=None, command_line="pytest", **kw)
+
+
+@pytest.fixture(scope="module")
+def default_build(tmp_path_factory):
+    """The whole report on the default synthetic data (as `make report` builds it)."""
+    out = tmp_path_factory.mktemp("report")
+    index = build.build(_opts(out, use_cache=False))
+    return out, index
+
+
+def _chapter_paths(node):
+    out = []
+    for item in node:
+        out += _chapter_paths(item["chapters"]) if isinstance(item, dict) else [item]
+    return out
+
+
+def test_all_sections_built_in_report_order(default_build):
+    out, index = default_build
+    assert index == out / "_book" / "index.html" and index.exists()
+    secs = sections.sections()
+    assert sorted(p.stem for p in (out / "notebooks").glob("*.ipynb")) == sorted(s.id for s in secs)
+    assert sorted(p.stem for p in (out / "_book").glob("*.html")) == sorted(s.id for s in secs)
+    # _quarto.yml (after the build) lists exactly the executed notebooks, in report order
+    cfg = yaml.safe_load((paths.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    listed = _chapter_paths(cfg["book"]["chapters"]) + cfg["book"]["appendices"]
+    assert [Path(p).stem for p in listed] == [s.id for s in secs]
+    # every section has computed content: tables (CSV) were written for each
+    for s in secs:
+        assert list((out / "tables" / s.id).glob("tbl-*.csv")), f"no table in section {s.id}"
+
+
+def test_every_spread_table_matches_the_published_one(default_build):
+    out, _ = default_build
+    published = spread.read_published(paths.PUBLISHED_SPREAD)
+    inst = synthetic.instrument.load()
+    for p in inst.principles:
+        sid = sections.principle_section_id(p.id)
+        got = __import__("pandas").read_csv(out / "tables" / sid / "tbl-spread.csv")
+        pub = published[published["table"] == f"{p.table}.1"].set_index("year")
+        for row in got.itertuples(index=False):
+            for k in range(1, 5):
+                expected = pub.loc[row.year, f"level_{k}_pct"]
+                expected = 0 if expected is __import__("pandas").NA else int(expected)
+                assert abs(int(getattr(row, f"level_{k}_pct")) - expected) <= 1, (p.id, row.year, k)
+
+
+def test_executed_notebooks_hide_code_and_parameters(default_build):
+    out, _ = default_build
+    html = (out / "_book" / "p05-ekonomiska_ramar.html").read_text(encoding="utf-8")
+    assert "import " not in html and "exclude_careless" not in html and "papermill" not in html
+    assert "Ekonomiska ramar" in html and "<figcaption>" in html and 'alt="' in html
+
+
+def test_no_respondent_level_data_in_published_output(default_build):
+    out, _ = default_build
+    panel = synthetic.generate()
+    ids = set(panel.responses["respondent_id"])
+    pattern = re.compile(r"SYN-\d{4}-\d{6}")
+    for f in out.rglob("*"):
+        if f.is_file() and not f.name.startswith("."):
+            text = f.read_bytes().decode("utf-8", errors="ignore")
+            found = set(pattern.findall(text)) & ids
+            assert not found, f"respondent ids in {f.relative_to(out)}: {sorted(found)[:3]}"
+    assert not list(out.glob("**/*.parquet")), "respondent-level data file left in the report folder"
+
+
+def test_provenance(default_build):
+    out, _ = default_build
+    prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    assert len(prov["input"]["sha256"]) == 64
+    assert [s["id"] for s in prov["sections"]] == [s.id for s in sections.sections()]
+    assert prov["versions"]["pandas"] and prov["versions"]["python"]
+    assert "git_commit" in prov and prov["command_line"] == "pytest"
+    assert re.search(r"\d{4}-\d{2}-\d{2}T", json.dumps(prov)) is None  # no timestamps
+
+
+def test_html_report_in_headless_chromium(default_build):
+    browser = pytest.importorskip("tests.browser")
+    out, _ = default_build
+    driver = browser.driver_or_skip()
+    try:
+        report = browser.check_book(driver, out / "_book")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = browser.screenshot(driver, out / "_book" / "p01-portfoljstyrning.html",
+                                  ARTIFACTS / "principle-chapter-1280.png")
+    finally:
+        driver.quit()
+    assert report["pages"] == len(sections.sections())
+    assert report["broken_images"] == [] and report["broken_links"] == [] and report["overflow"] == []
+    assert shot.stat().st_size > 10_000
+
+
+# ------------------------------------------------------------------ failures
+def _previous_report(out: Path) -> dict:
+    (out / "_book").mkdir(parents=True)
+    (out / "_book" / "index.html").write_text("previous report", encoding="utf-8")
+    (out / "provenance.json").write_text("{}", encoding="utf-8")
+    return {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_bad_input_stops_build_and_keeps_previous_report(tmp_path):
+    out = tmp_path / "report"
+    before = _previous_report(out)
+    panel = synthetic.generate(scale=0.05)
+    bad = tmp_path / "bad.csv"
+    panel.responses.drop(columns=["year"]).to_csv(bad, index=False)
+    res = subprocess.run([sys.executable, "-m", "dimios.cli", "build", "--data", str(bad), "--out", str(out)],
+                         capture_output=True, text=True, cwd=paths.ROOT)
+    assert res.returncode == 2
+    assert "year" in res.stderr and "bad.csv" in res.stderr and "Traceback" not in res.stderr
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_failing_notebook_stops_build_and_keeps_previous_report(tmp_path, monkeypatch):
+    out = tmp_path / "report"
+    before = _previous_report(out)
+    failing = paths.ROOT / "tests" / "data" / "failing.ipynb"
+    monkeypatch.setitem(sections.REPORTS, "test-failing", lambda: [
+        Section("index", "front.ipynb", "Framsida"),
+        Section("broken", str(failing), "Trasig"),
+    ])
+    data = tmp_path / "small.parquet"
+    synthetic.write_panel(data, scale=0.1)
+    with pytest.raises(build.BuildError) as err:
+        build.build(_opts(out, data=data, kind="test-failing", use_cache=False))
+    msg = str(err.value)
+    assert "broken" in msg and "failing.ipynb" in msg and "cell 2" in msg and "ZeroDivisionError" in msg
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    assert after == before
+    assert not [p for p in out.iterdir() if p.name.startswith((".build-", ".previous-"))]
+
+
+def test_same_data_gives_identical_tables_and_provenance(tmp_path):
+    data = tmp_path / "small.parquet"
+    synthetic.write_panel(data, scale=0.15)
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"r{i}"
+        build.build(build.BuildOptions(out=out, data=data, quarto=None, use_cache=False, command_line=f"run {i}"))
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in (outs[0] / "tables").rglob("*") if p.is_file())
+    assert len(files) > 60
+    for rel in files:
+        assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
+    provs = [json.loads((o / "provenance.json").read_text()) for o in outs]
+    for p in provs:
+        p.pop("command_line")
+    assert provs[0] == provs[1]
