@@ -72,9 +72,10 @@ class Publisher:
 
     # -- text
     def markdown(self, text: str):
-        from IPython.display import Markdown, display
+        """Prose: Quarto markdown for Quarto, the same rendered to HTML for nbconvert."""
+        from IPython.display import display
 
-        display(Markdown(text))
+        display({"text/markdown": text, "text/html": markdown_to_html(text), "text/plain": text}, raw=True)
 
     # -- tables
     def table(self, df: pd.DataFrame, label: str, caption: str, formatters: dict | None = None,
@@ -111,6 +112,27 @@ class Publisher:
                f'alt="{html.escape(alt)}" style="max-width:{width}"/>'
                f"<figcaption>{_fig_prefix()}{html.escape(caption)}</figcaption></figure>")
         display({"text/markdown": md, "text/html": htm, "text/plain": f"[Figur: {caption}]"}, raw=True)
+
+
+_ATTRS = re.compile(r"\s*\{[.#][^}]*\}\s*$", re.M)
+_CALLOUT = re.compile(r"^:::\s*\{\.(\w[\w-]*)\}\s*\n(.*?)\n:::\s*$", re.S | re.M)
+
+
+def markdown_to_html(text: str) -> str:
+    """Render report markdown to HTML, translating the Quarto-only syntax we use
+    (heading attributes such as ``{.unnumbered}``, ``::: {.callout}`` blocks)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    parts = []
+    pos = 0
+    for m in _CALLOUT.finditer(text):
+        parts.append(md.render(_ATTRS.sub("", text[pos:m.start()])))
+        inner = md.render(_ATTRS.sub("", m.group(2)))
+        parts.append(f'<div class="{html.escape(m.group(1))}">{inner}</div>')
+        pos = m.end()
+    parts.append(md.render(_ATTRS.sub("", text[pos:])))
+    return "".join(parts)
 
 
 def _fig_prefix() -> str:

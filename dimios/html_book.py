@@ -43,6 +43,7 @@ figcaption { color:var(--muted); font-size:.9rem; margin-top:.4rem; }
 .pager { display:flex; justify-content:space-between; gap:1rem; margin-top:3rem; border-top:1px solid var(--line); padding-top:1rem; }
 .pager a { color:var(--accent); text-decoration:none; max-width:45%; }
 .callout { border-left:4px solid var(--accent); background:var(--bg); padding:.6rem 1rem; margin:1rem 0; }
+.anchor-link { display:none; }
 .suppressed { color:var(--muted); font-style:italic; }
 @media (max-width: 900px) { body { display:block; } nav.toc { position:static; width:auto; height:auto; } main { padding:1rem; } }
 """
