@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -49,3 +51,220 @@ def principle_trends(org_scores: pd.DataFrame, first: int | None = None, last: i
         rows.append((pid, y0, y1, m0, m1, change, classify(change, threshold)))
     return pd.DataFrame(rows, columns=["principle", "first_year", "last_year", "first_mean", "last_mean",
                                        "change", "trend"]).set_index("principle")
+
+
+# ---------------------------------------------------------------- headline means
+DIMENSION_COLUMNS = ("digital_formaga", "digitalt_arv", "overall")
+
+
+def dimension_means(org_scores: pd.DataFrame) -> pd.DataFrame:
+    """National mean (percent) per year of the dimension scores and overall maturity.
+
+    Rows: years; columns: the dimension ids (instrument order) and ``overall``. Each
+    organisation weighs the same; its dimension score is the mean of its available
+    principle scores in the dimension (``scoring.group_scores``)."""
+    from dimios import scoring
+
+    cols = [dim.id for dim in instrument.load().dimensions] + ["overall"]
+    return scoring.group_scores(org_scores)[cols].groupby(level="year").mean()
+
+
+def yearly_changes(org_scores: pd.DataFrame) -> pd.DataFrame:
+    """Change of each principle's national mean from one measured year to the next.
+
+    Rows: the later year of each pair of consecutive years in the data; columns: principles."""
+    return national_means(org_scores).diff().iloc[1:]
+
+
+# ---------------------------------------------------------------- uncertainty
+BOOTSTRAP_REPS = 1000
+BOOTSTRAP_SEED = 20240601
+CI_LEVEL = 0.95
+
+
+def uncertain(ci_low, ci_high, threshold: float | None = None):
+    """True where a confidence interval reaches into more than one trend class.
+
+    The interval [low, high] is certain only if both ends get the same class from
+    ``classify``; a NaN interval is not flagged."""
+    lo, hi = classify(ci_low, threshold), classify(ci_high, threshold)
+    lo, hi = np.atleast_1d(lo), np.atleast_1d(hi)
+    out = np.array([a is not None and b is not None and a != b for a, b in zip(lo, hi)])
+    return out if np.ndim(ci_low) else bool(out[0])
+
+
+def _year_matrix(org_scores: pd.DataFrame, year: int, ids: list[str], organisations=None):
+    """Score matrix (organisations x principles) of one year, optionally for given organisations."""
+    block = org_scores.xs(year, level="year")[ids]
+    if organisations is not None:
+        block = block.reindex(list(organisations))
+    return block.to_numpy(dtype="float64")
+
+
+def _weighted_means(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Means of the columns of x (NaN skipped) for each row of weights (reps x n) -> (reps x k)."""
+    valid = ~np.isnan(x)
+    num = weights @ np.where(valid, x, 0.0)
+    den = weights @ valid.astype("float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _resample_weights(rng: np.random.Generator, n: int, reps: int) -> np.ndarray:
+    """How often each of n organisations is drawn in each of reps bootstrap samples (reps x n)."""
+    if n == 0:
+        return np.zeros((reps, 0))
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=reps).astype("float64")
+
+
+def common_organisations(org_scores: pd.DataFrame, first: int, last: int) -> list[str]:
+    """Organisations with a score row in both ``first`` and ``last`` (sorted ids)."""
+    ids = org_scores.index.get_level_values("organisation_id")
+    years = org_scores.index.get_level_values("year")
+    both = set(ids[years == first]) & set(ids[years == last])
+    return sorted(both)
+
+
+def bootstrap_change(org_scores: pd.DataFrame, first: int | None = None, last: int | None = None,
+                     reps: int = BOOTSTRAP_REPS, seed: int | None = BOOTSTRAP_SEED, level: float = CI_LEVEL,
+                     paired: bool = False) -> pd.DataFrame:
+    """Bootstrap percentile interval of each principle's change of national mean, first -> last year.
+
+    ``paired=False``: organisations are resampled with replacement within each year,
+    independently (all organisations of each year; the published comparison).
+    ``paired=True``: only organisations measured in both years; the same resample of
+    organisations is used in both years (their own change, free of composition).
+    Vectorised: each replicate is a vector of draw counts per organisation, and the
+    replicate means are one matrix product. The same seed gives the same interval.
+
+    Returns, per principle: ``change`` (point estimate), ``ci_low``, ``ci_high``, ``se``
+    (bootstrap standard deviation) and ``n_first``/``n_last`` (organisations with a score)."""
+    ids = list(instrument.load().principle_ids)
+    years = sorted(int(y) for y in org_scores.index.get_level_values("year").unique())
+    first = years[0] if first is None else int(first)
+    last = years[-1] if last is None else int(last)
+    rng = np.random.default_rng(seed)
+    if paired:
+        orgs = common_organisations(org_scores, first, last)
+        x0 = _year_matrix(org_scores, first, ids, orgs) if orgs else np.empty((0, len(ids)))
+        x1 = _year_matrix(org_scores, last, ids, orgs) if orgs else np.empty((0, len(ids)))
+        w0 = w1 = _resample_weights(rng, len(orgs), reps)
+    else:
+        x0 = _year_matrix(org_scores, first, ids) if first in years else np.empty((0, len(ids)))
+        x1 = _year_matrix(org_scores, last, ids) if last in years else np.empty((0, len(ids)))
+        w0 = _resample_weights(rng, x0.shape[0], reps)
+        w1 = _resample_weights(rng, x1.shape[0], reps)
+    ones0, ones1 = np.ones((1, x0.shape[0])), np.ones((1, x1.shape[0]))
+    point = (_weighted_means(ones1, x1) - _weighted_means(ones0, x0))[0]
+    boot = _weighted_means(w1, x1) - _weighted_means(w0, x0)
+    alpha = (1.0 - level) / 2.0
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lo, hi = np.nanquantile(boot, [alpha, 1.0 - alpha], axis=0)
+        se = np.nanstd(boot, axis=0, ddof=1)
+    return pd.DataFrame({"change": point, "ci_low": lo, "ci_high": hi, "se": se,
+                         "n_first": (~np.isnan(x0)).sum(axis=0), "n_last": (~np.isnan(x1)).sum(axis=0)},
+                        index=pd.Index(ids, name="principle"))
+
+
+def trend_table(org_scores: pd.DataFrame, threshold: float | None = None, reps: int = BOOTSTRAP_REPS,
+                seed: int | None = BOOTSTRAP_SEED, level: float = CI_LEVEL) -> pd.DataFrame:
+    """``principle_trends`` with bootstrap intervals, and the same for organisations measured both years.
+
+    Columns: those of ``principle_trends``; ``ci_low``/``ci_high``/``uncertain`` (all
+    organisations, within-year resampling); ``same_change``/``same_trend``/
+    ``same_ci_low``/``same_ci_high``/``same_uncertain`` and ``n_same`` (organisations
+    measured in both the first and the last year, paired resampling)."""
+    thr = instrument.load().scoring.trend_threshold if threshold is None else float(threshold)
+    tr = principle_trends(org_scores, threshold=thr)
+    years = sorted(int(y) for y in org_scores.index.get_level_values("year").unique())
+    first, last = years[0], years[-1]
+    allb = bootstrap_change(org_scores, first, last, reps=reps, seed=seed, level=level)
+    same = bootstrap_change(org_scores, first, last, reps=reps, seed=seed, level=level, paired=True)
+    out = tr.copy()
+    out["ci_low"], out["ci_high"] = allb["ci_low"], allb["ci_high"]
+    out["uncertain"] = uncertain(out["ci_low"].to_numpy(), out["ci_high"].to_numpy(), thr)
+    out["same_change"] = same["change"]
+    out["same_trend"] = classify(same["change"].to_numpy(), thr)
+    out["same_ci_low"], out["same_ci_high"] = same["ci_low"], same["ci_high"]
+    out["same_uncertain"] = uncertain(same["ci_low"].to_numpy(), same["ci_high"].to_numpy(), thr)
+    out["n_same"] = len(common_organisations(org_scores, first, last))
+    return out
+
+
+# ---------------------------------------------------------------- change per organisation
+STEADY_TOLERANCE = 2.0
+DIRECTION_SV = {"improved": "förbättrad", "steady": "oförändrad", "declined": "försämrad"}
+
+
+def organisation_changes(org_scores: pd.DataFrame, tolerance: float = STEADY_TOLERANCE,
+                         min_respondents: int | None = None) -> pd.DataFrame:
+    """Each organisation's move in the förmåga x arv plane between consecutive measurements.
+
+    Consecutive measurements are an organisation's successive years with a score row
+    (a year without measurement is skipped: 2021 -> 2023). With ``min_respondents`` a pair
+    is kept only if the organisation had at least that many respondents in both years.
+
+    Per pair: ``d_formaga``, ``d_arv`` (points), ``distance`` (Euclidean, points),
+    ``angle`` (degrees, 0 = only förmåga up, 90 = only arv up) and ``direction``:
+    ``steady`` when the distance is below ``tolerance``; otherwise ``improved`` when the
+    move points to higher maturity (d_formaga + d_arv > 0, i.e. towards the upper right
+    half-plane), ``declined`` when it points to lower (< 0); a move along the
+    anti-diagonal (sum exactly 0) counts as steady."""
+    from dimios import scoring
+
+    dim_f, dim_a = (dim.id for dim in instrument.load().dimensions)
+    pos = scoring.group_scores(org_scores)[[dim_f, dim_a]].copy()
+    pos["n_respondents"] = org_scores["n_respondents"].to_numpy()
+    pos = pos.reset_index().sort_values(["organisation_id", "year"], kind="stable")
+    prev = pos.groupby("organisation_id", sort=False).shift(1)
+    pairs = pd.DataFrame({
+        "organisation_id": pos["organisation_id"].to_numpy(),
+        "from_year": prev["year"].to_numpy(),
+        "to_year": pos["year"].to_numpy(),
+        "d_formaga": (pos[dim_f] - prev[dim_f]).to_numpy(),
+        "d_arv": (pos[dim_a] - prev[dim_a]).to_numpy(),
+        "n_from": prev["n_respondents"].to_numpy(),
+        "n_to": pos["n_respondents"].to_numpy(),
+    })
+    pairs = pairs[pairs["from_year"].notna()]
+    if min_respondents is not None:
+        pairs = pairs[(pairs["n_from"] >= min_respondents) & (pairs["n_to"] >= min_respondents)]
+    pairs = pairs.dropna(subset=["d_formaga", "d_arv"]).copy()
+    pairs["from_year"] = pairs["from_year"].astype("int64")
+    pairs["to_year"] = pairs["to_year"].astype("int64")
+    pairs["distance"] = np.hypot(pairs["d_formaga"], pairs["d_arv"])
+    pairs["angle"] = np.degrees(np.arctan2(pairs["d_arv"], pairs["d_formaga"]))
+    total = pairs["d_formaga"] + pairs["d_arv"]
+    pairs["direction"] = np.where(pairs["distance"] < tolerance, "steady",
+                                  np.where(total > 0, "improved", np.where(total < 0, "declined", "steady")))
+    return pairs.drop(columns=["n_from", "n_to"]).sort_values(["to_year", "from_year", "organisation_id"]) \
+        .reset_index(drop=True)
+
+
+def change_shares(changes: pd.DataFrame, by: str | None = "to_year") -> pd.DataFrame:
+    """Number of moves and shares (percent) improved / steady / declined, per ``by`` and in total.
+
+    Rows: the values of ``by`` and ``'total'`` (just one row if by is None); columns ``n``,
+    ``improved``, ``steady``, ``declined`` (percent of n), ``median_distance`` (points)."""
+    def row(g: pd.DataFrame) -> dict:
+        n = len(g)
+        shares = {k: (float((g["direction"] == k).mean() * 100) if n else np.nan) for k in DIRECTION_SV}
+        return {"n": n, **shares, "median_distance": float(g["distance"].median()) if n else np.nan}
+
+    rows, index = [], []
+    if by is not None:
+        for key, g in changes.groupby(by, sort=True):
+            rows.append(row(g))
+            index.append(str(key))
+    rows.append(row(changes))
+    index.append("total")
+    return pd.DataFrame(rows, index=pd.Index(index, name=by or "group"))
+
+
+def quadrant_shares(positions: pd.DataFrame) -> pd.DataFrame:
+    """Share (percent) of organisations in each quadrant type per year (rows: years; columns: quadrant ids)."""
+    ids = [q.id for q in instrument.load().quadrants]
+    counts = positions.groupby(level="year")["quadrant"].value_counts().unstack(fill_value=0)
+    counts = counts.reindex(columns=ids, fill_value=0)
+    return counts.div(counts.sum(axis=1), axis=0) * 100

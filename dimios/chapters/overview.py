@@ -1,43 +1,490 @@
-"""Overview of digital maturity over time (section 2.4)."""
+"""Overview of digital maturity over time (section 2.4).
+
+The chapter only arranges text, tables and figures; the numbers come from
+``dimios.trends`` and the figures from ``dimios.plots``. Every number in the prose is
+computed from the data of the build.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, trends
-from dimios.chapters.common import TREND_COLOURS, style
+from dimios import instrument, plots, scoring, trends
 from dimios.context import ReportData
 
+# The reference README's reviewer observation (published report, section 2.4): the prose names
+# these principles among those that slowly improve, while the trend figure classes them
+# negative and stable.
+PROSE_SLOWLY_IMPROVING = ("portfoljstyrning", "anvandarinvolvering")
 
-def trend_section(ctx: ReportData, pub: d.Publisher, threshold: float | None = None) -> None:
-    import matplotlib.pyplot as plt
 
-    style()
+def _threshold(threshold) -> float:
+    return instrument.load().scoring.trend_threshold if threshold in (None, "") else float(threshold)
+
+
+def _signed(value, decimals: int = 1) -> str:
+    """Like ``d.signed`` but a value that rounds to zero is written 0,0 (not −0,0 or +0,0)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    if round(float(value), decimals) == 0:
+        return d.num(0.0, decimals)
+    return d.signed(value, decimals)
+
+
+def _class_sv(c) -> str:
+    return trends.CLASS_SV.get(c, "–") if isinstance(c, str) else "–"
+
+
+def _one_year(ctx: ReportData, pub: d.Publisher, heading: str) -> bool:
+    """True (and a short note) when the data hold a single year: no change can be computed."""
+    if len(ctx.years) > 1:
+        return False
+    pub.markdown(f"## {heading}\n\nUnderlaget omfattar bara {ctx.years[0] if ctx.years else 'inget år'}; "
+                 "förändringar kräver minst två år.")
+    return True
+
+
+def _names(pids) -> list[str]:
     inst = instrument.load()
-    thr = inst.scoring.trend_threshold if threshold is None else float(threshold)
-    tr = trends.principle_trends(ctx.org_scores, threshold=thr).sort_values("change")
-    names = [inst.principle(p).name_sv for p in tr.index]
-    fig, ax = plt.subplots(figsize=(7.5, 7.5))
-    ax.barh(names, tr["change"], color=[TREND_COLOURS[c] for c in tr["trend"]])
-    for x in (-thr, thr):
-        ax.axvline(x, color="black", lw=0.8, ls="--")
-    ax.set_xlabel("Förändring av medelvärdet (procentenheter)")
-    first, last = int(tr["first_year"].min()), int(tr["last_year"].max())
-    alt = (f"Liggande staplar för de 26 principernas förändring {first}–{last}, sorterade från störst minskning "
-           f"till störst ökning; streckade linjer vid ±{d.num(thr)} procentenheter.")
-    pub.markdown("# Digital mognad över tid\n\n## Trend per princip")
-    groups = {c: [inst.principle(p).name_sv for p in tr.index[tr["trend"] == c]] for c in ("negative", "stable", "positive")}
-    pub.markdown(
-        f"Mellan {first} och {last} utvecklades {len(groups['negative'])} principer negativt "
-        f"({d.join_sv(groups['negative'])}), {len(groups['stable'])} var stabila ({d.join_sv(groups['stable'])}) och "
-        f"{len(groups['positive'])} utvecklades positivt ({d.join_sv(groups['positive'])})."
+    return [inst.principle(p).name_sv for p in pids]
+
+
+def _is_synthetic(ctx: ReportData) -> bool:
+    ids = ctx.responses["organisation_id"].astype(str)
+    return "synthetic" in ctx.source or bool(len(ids)) and bool(ids.str.startswith("SYN-").all())
+
+
+def _public_note(ctx: ReportData) -> str:
+    hidden = len(ctx.org_scores) - len(ctx.org_public)
+    if hidden <= 0:
+        return ""
+    return (f" {d.count(hidden)} organisationsår med färre än {d.count(ctx.privacy_threshold)} respondenter "
+            "visas inte enskilt och ingår inte i figuren.")
+
+
+# ---------------------------------------------------------------- 1. headline figures
+def headline_section(ctx: ReportData, pub: d.Publisher) -> None:
+    """Title, organisations and respondents per year and in total, national means per year."""
+    inst = instrument.load()
+    years = ctx.years
+    first, last = years[0], years[-1]
+    orgs = ctx.organisations_per_year().reindex(years)
+    resp = ctx.respondents_per_year().reindex(years)
+    means = trends.dimension_means(ctx.org_scores).reindex(years)
+    dim_f, dim_a = (dim.id for dim in inst.dimensions)
+    n_org = ctx.responses["organisation_id"].nunique()
+    n_all = len(trends.common_organisations(ctx.org_scores, first, last)) if len(years) > 1 else n_org
+    per_org = ctx.org_scores.reset_index().groupby("organisation_id")["year"].nunique()
+    n_every = int((per_org == len(years)).sum())
+
+    pub.markdown("# Digital mognad över tid")
+    span = f"{first}–{last}" if first != last else str(first)
+    text = (
+        f"Kapitlet följer den digitala mognaden i de organisationer som har använt DiMiOS {span}. "
+        f"Underlaget omfattar {d.count(n_org)} organisationer och {d.count(len(ctx.responses))} svar. "
+        f"Antalet organisationer per år var {d.join_sv([f'{d.count(orgs[y])} ({y})' for y in years])}"
     )
-    pub.figure(fig, "trend", f"Förändring av principernas medelvärden {first}–{last}, färgad efter trendklass", alt)
-    table = pd.DataFrame({"Princip": names,
-                          f"Medel {first} (%)": [d.num(v, 1) for v in tr["first_mean"]],
-                          f"Medel {last} (%)": [d.num(v, 1) for v in tr["last_mean"]],
-                          "Förändring": [d.signed(v, 1) for v in tr["change"]],
-                          "Trend": [trends.CLASS_SV[c] for c in tr["trend"]]})
-    pub.table(table, "trend", f"Principernas medelvärden {first} och {last} och trendklass",
-              csv=tr.reset_index().round(6))
+    if len(years) > 1:
+        text += f"; {d.count(n_all)} organisationer mättes både {first} och {last}"
+        if len(years) > 2:
+            text += f" och {d.count(n_every)} alla {len(years)} åren"
+    text += ". "
+    if first == last:
+        text += (f"Det nationella medelvärdet för digital förmåga var {d.pct(means.loc[last, dim_f], 1)}, för "
+                 f"digitalt arv {d.pct(means.loc[last, dim_a], 1)} och för den totala mognaden "
+                 f"{d.pct(means.loc[last, 'overall'], 1)}.")
+    else:
+        text += (
+            f"Det nationella medelvärdet – medel av organisationernas poäng, där varje organisation väger lika – "
+            f"för digital förmåga var {d.pct(means.loc[first, dim_f], 1)} {first} och "
+            f"{d.pct(means.loc[last, dim_f], 1)} {last}, för digitalt arv {d.pct(means.loc[first, dim_a], 1)} och "
+            f"{d.pct(means.loc[last, dim_a], 1)}, och den totala mognaden gick från "
+            f"{d.pct(means.loc[first, 'overall'], 1)} till {d.pct(means.loc[last, 'overall'], 1)}."
+        )
+    if len(years) > 2:
+        low = int(means["overall"].idxmin())
+        if low not in (first, last):
+            text += (f" Den totala mognaden var lägst {low} ({d.pct(means.loc[low, 'overall'], 1)}), så utvecklingen "
+                     f"är inte rak mellan första och sista året.")
+    pub.markdown(text)
+
+    table = pd.DataFrame({
+        "År": [str(y) for y in years] + ["Totalt"],
+        "Organisationer": [d.count(v) for v in orgs] + [d.count(n_org)],
+        "Respondenter": [d.count(v) for v in resp] + [d.count(len(ctx.responses))],
+        f"{inst.dimension(dim_f).name_sv} (%)": [d.num(v, 1) for v in means[dim_f]] + ["–"],
+        f"{inst.dimension(dim_a).name_sv} (%)": [d.num(v, 1) for v in means[dim_a]] + ["–"],
+        "Total mognad (%)": [d.num(v, 1) for v in means["overall"]] + ["–"],
+    })
+    csv = pd.DataFrame({
+        "year": [str(y) for y in years] + ["total"],
+        "organisations": [int(v) for v in orgs] + [int(n_org)],
+        "respondents": [int(v) for v in resp] + [int(len(ctx.responses))],
+        dim_f: list(means[dim_f].round(6)) + [np.nan],
+        dim_a: list(means[dim_a].round(6)) + [np.nan],
+        "overall": list(means["overall"].round(6)) + [np.nan],
+    })
+    pub.table(table, "overview-headline",
+              "Organisationer och respondenter per år och totalt (distinkta organisationer), och nationella "
+              "medelvärden för de två dimensionerna och den totala mognaden", csv=csv)
+    fig = plots.means_over_time(means)
+    alt = (f"Linjediagram över nationella medelvärden {span}: digital förmåga från "
+           f"{d.pct(means.loc[first, dim_f], 1)} till {d.pct(means.loc[last, dim_f], 1)}, digitalt arv från "
+           f"{d.pct(means.loc[first, dim_a], 1)} till {d.pct(means.loc[last, dim_a], 1)} och total mognad från "
+           f"{d.pct(means.loc[first, 'overall'], 1)} till {d.pct(means.loc[last, 'overall'], 1)}.")
+    pub.figure(fig, "overview-means", f"Nationella medelvärden per år {span}", alt)
+
+
+# ---------------------------------------------------------------- 2. distributions
+def distribution_section(ctx: ReportData, pub: d.Publisher) -> None:
+    """Density per year of the two dimension scores and the förmåga x arv plane with the quadrant types."""
+    inst = instrument.load()
+    pos = scoring.positions(ctx.org_public)
+    years = sorted(int(y) for y in pos.index.get_level_values("year").unique())
+    first, last = years[0], years[-1]
+    dims = list(inst.dimensions)
+
+    def iqr(year, col):
+        v = pos.xs(year, level="year")[col]
+        return v.median(), v.quantile(0.25), v.quantile(0.75)
+
+    parts = []
+    for dim in dims:
+        m0, a0, b0 = iqr(first, dim.id)
+        m1, a1, b1 = iqr(last, dim.id)
+        if first == last:
+            parts.append(f"{dim.name_sv.lower()} {d.pct(m1, 1)} ({d.num(a1, 1)}–{d.num(b1, 1)})")
+        else:
+            parts.append(f"{dim.name_sv.lower()} från {d.pct(m0, 1)} ({d.num(a0, 1)}–{d.num(b0, 1)}) {first} till "
+                         f"{d.pct(m1, 1)} ({d.num(a1, 1)}–{d.num(b1, 1)}) {last}")
+    pub.markdown(
+        "## Fördelningar per år\n\n"
+        "Täthetskurvorna visar hur organisationernas poäng på de två dimensionerna fördelar sig varje år; en kurva "
+        "som flyttas åt höger betyder högre mognad, en bredare kurva större skillnader mellan organisationerna. "
+        f"Medianen (kvartilavstånd inom parentes) {'var' if first == last else 'gick'} för {d.join_sv(parts)}."
+        + _public_note(ctx)
+    )
+    fig = plots.density_by_year(pos)
+    alt = (f"Två diagram sida vid sida med en täthetskurva per år {first}–{last}: till vänster digital förmåga, "
+           f"till höger digitalt arv. Medianerna: {d.join_sv(parts)}.")
+    pub.figure(fig, "overview-density", f"Fördelning av organisationernas poäng per år {first}–{last}, "
+               "digital förmåga och digitalt arv", alt)
+
+    split = inst.scoring.quadrant_split
+    shares = trends.quadrant_shares(pos).reindex(years)
+    counts = pos.groupby(level="year")["quadrant"].value_counts().unstack(fill_value=0) \
+        .reindex(index=years, columns=[q.id for q in inst.quadrants], fill_value=0)
+    moves = [(f"{q.name_sv.lower()} {d.pct(shares.loc[first, q.id])} → " if first != last else
+              f"{q.name_sv.lower()} ") + d.pct(shares.loc[last, q.id]) for q in inst.quadrants]
+    change_text = (f"ändrades från {first} till {last} så här" if first != last else f"var {last}")
+    top = max(inst.quadrants, key=lambda q: shares.loc[last, q.id])
+    pub.markdown(
+        "Organisationens placering i planet ges av dess poäng på digital förmåga (vågrätt) och digitalt arv "
+        f"(lodrätt). Båda axlarna delas vid {d.pct(split)}, vilket ger fyra organisationstyper. Andelen "
+        f"organisationer per typ {change_text}: {d.join_sv(moves)}. "
+        f"Vanligast {last} var typen {top.name_sv.lower()}."
+    )
+    fig = plots.plane_by_year(pos, shares)
+    alt = (f"{len(years)} spridningsdiagram, ett per år {first}–{last}, med varje organisation som en punkt i planet digital "
+           f"förmåga gånger digitalt arv; linjer vid {d.pct(split)} delar planet i fyra typer med andelen per typ "
+           f"utskriven i hörnen. Andel {last}: "
+           f"{d.join_sv([f'{q.name_sv.lower()} {d.pct(shares.loc[last, q.id])}' for q in inst.quadrants])}.")
+    pub.figure(fig, "overview-plane", f"Organisationerna i planet digital förmåga × digitalt arv per år, med de "
+               f"fyra organisationstyperna (gräns vid {d.pct(split)})", alt)
+    table = pd.DataFrame({"År": [str(y) for y in years]})
+    csv = pd.DataFrame({"year": years})
+    for q in inst.quadrants:
+        table[q.name_sv] = [f"{d.count(counts.loc[y, q.id])} ({d.pct(shares.loc[y, q.id])})" for y in years]
+        csv[f"{q.id}_n"] = counts[q.id].to_numpy()
+        csv[f"{q.id}_pct"] = shares[q.id].round(6).to_numpy()
+    pub.table(table, "overview-quadrants", "Antal organisationer (andel) per organisationstyp och år", csv=csv)
+
+
+# ---------------------------------------------------------------- 3. per-principle distributions
+def principle_distribution_section(ctx: ReportData, pub: d.Publisher) -> None:
+    """Boxplots per principle and year: one figure per dimension."""
+    inst = instrument.load()
+    org = ctx.org_public
+    years = sorted(int(y) for y in org.index.get_level_values("year").unique())
+    first, last = years[0], years[-1]
+    ids = list(inst.principle_ids)
+    med_last = org.xs(last, level="year")[ids].median()
+    iqr_last = (org.xs(last, level="year")[ids].quantile(0.75) - org.xs(last, level="year")[ids].quantile(0.25))
+    lo_p, hi_p, wide_p = med_last.idxmin(), med_last.idxmax(), iqr_last.idxmax()
+    pub.markdown(
+        "## Förändring per princip och år\n\n"
+        "Figurerna visar för varje princip hur organisationernas poäng fördelar sig varje år: lådan omfattar "
+        "den mittersta hälften av organisationerna, strecket i lådan är medianen, romben medelvärdet och "
+        "punkterna enskilda organisationer långt från de övriga. "
+        f"{last} hade {inst.principle(lo_p).name_sv} lägst median ({d.pct(med_last[lo_p], 1)}) och "
+        f"{inst.principle(hi_p).name_sv} högst ({d.pct(med_last[hi_p], 1)}); störst skillnad mellan "
+        f"organisationerna (kvartilavstånd {d.num(iqr_last[wide_p], 1)} procentenheter) fanns för "
+        f"{inst.principle(wide_p).name_sv}."
+    )
+    for dim, ncols in zip(inst.dimensions, (3, 4)):
+        pids = list(inst.principles_in(dim.id))
+        fig = plots.principle_boxplots(org, pids, ncols=ncols)
+        alt = (f"Små diagram, ett per princip inom {dim.name_sv.lower()} ({len(pids)} principer), med en låda per "
+               f"år {first}–{last} för organisationernas poäng på skalan 0–100 %.")
+        pub.figure(fig, f"overview-box-{dim.id.replace('_', '-')}",
+                   f"Organisationernas poäng per princip och år, {dim.name_sv.lower()} ({len(pids)} principer)", alt)
+
+
+# ---------------------------------------------------------------- 4. change per organisation
+def change_section(ctx: ReportData, pub: d.Publisher, tolerance: float = trends.STEADY_TOLERANCE) -> None:
+    """Direction and distance of each organisation's move between consecutive measurements."""
+    if _one_year(ctx, pub, "Förändring per organisation"):
+        return
+    changes = trends.organisation_changes(ctx.org_public, tolerance=tolerance,
+                                          min_respondents=ctx.privacy_threshold)
+    pub.markdown("## Förändring per organisation")
+    if changes.empty:
+        pub.markdown("Ingen organisation mättes vid två tillfällen med tillräckligt många respondenter.")
+        return
+    shares = trends.change_shares(changes)
+    tot = shares.loc["total"]
+    n_org = changes["organisation_id"].nunique()
+    gaps = int((changes["to_year"] - changes["from_year"] > 1).sum())
+    periods = [p for p in shares.index if p != "total"]
+    per = [f"{d.pct(shares.loc[p, 'improved'])} till {p}" for p in periods]
+    pub.markdown(
+        "Varje pil visar hur en organisation flyttade sig i planet digital förmåga × digitalt arv från en mätning "
+        "till nästa: pilen börjar i mitten (ingen förändring), riktningen visar vilken dimension som ändrades och "
+        "längden hur mycket (avstånd i procentenheter). En förflyttning räknas som *oförändrad* när avståndet är "
+        f"mindre än {d.num(tolerance, 1)} procentenheter (streckad cirkel), som *förbättrad* när den pekar mot högre "
+        "mognad (summan av förändringarna på de två dimensionerna är positiv, ovanför den prickade diagonalen) och "
+        "annars som *försämrad*. "
+        f"I jämförelsen ingår {d.count(n_org)} organisationer och {d.count(len(changes))} par av på varandra följande "
+        "mätningar"
+        + (f" (varav {d.count(gaps)} par med ett eller flera års uppehåll)" if gaps else "")
+        + f", bara organisationsår med minst {d.count(ctx.privacy_threshold)} respondenter. "
+        f"Av alla förflyttningar var {d.pct(tot['improved'])} förbättringar, {d.pct(tot['steady'])} oförändrade och "
+        f"{d.pct(tot['declined'])} försämringar; medianavståndet var {d.num(tot['median_distance'], 1)} "
+        f"procentenheter. Andelen förbättrade var {d.join_sv(per)}."
+    )
+    fig = plots.change_arrows(changes, shares, tolerance)
+    alt = (f"Pildiagram, ett per mätår, där varje organisations förflyttning mellan två mätningar ritas som en pil "
+           f"från origo; blå pilar är förbättringar, grå oförändrade och orange försämringar. Ett stapeldiagram "
+           f"visar andelarna: totalt {d.pct(tot['improved'])} förbättrade, {d.pct(tot['steady'])} oförändrade och "
+           f"{d.pct(tot['declined'])} försämrade.")
+    pub.figure(fig, "overview-change", "Varje organisations förflyttning i planet digital förmåga × digitalt arv "
+               f"mellan två mätningar (oförändrad: avstånd under {d.num(tolerance, 1)} procentenheter)", alt)
+    table = pd.DataFrame({
+        "Period": [("Alla" if p == "total" else f"Till {p}") for p in shares.index],
+        "Förflyttningar": [d.count(v) for v in shares["n"]],
+        "Förbättrade (%)": [d.num(v, 1) for v in shares["improved"]],
+        "Oförändrade (%)": [d.num(v, 1) for v in shares["steady"]],
+        "Försämrade (%)": [d.num(v, 1) for v in shares["declined"]],
+        "Medianavstånd (p.e.)": [d.num(v, 1) for v in shares["median_distance"]],
+    })
+    pub.table(table, "overview-change", "Förflyttningar mellan på varandra följande mätningar per mätår",
+              csv=shares.reset_index().round(6))
+
+
+# ---------------------------------------------------------------- 5./6. trend per principle with uncertainty
+def _trend_table(ctx: ReportData, threshold, reps, seed) -> pd.DataFrame:
+    thr = _threshold(threshold)
+    reps = trends.BOOTSTRAP_REPS if reps in (None, "") else int(reps)
+    seed = trends.BOOTSTRAP_SEED if seed in (None, "") else int(seed)
+    return trends.trend_table(ctx.org_scores, threshold=thr, reps=reps, seed=seed).sort_values("change")
+
+
+def trend_section(ctx: ReportData, pub: d.Publisher, threshold: float | None = None, reps: int | None = None,
+                  seed: int | None = None) -> pd.DataFrame:
+    """Trend per principle, first to last year: sorted bars by class with bootstrap intervals.
+
+    Returns the trend table (``trends.trend_table``, sorted by change) for the later sections
+    (None for a single year)."""
+    if _one_year(ctx, pub, "Trend per princip"):
+        return None
+    thr = _threshold(threshold)
+    tr = _trend_table(ctx, thr, reps, seed)
+    first, last = int(tr["first_year"].min()), int(tr["last_year"].max())
+    pct_level = d.num(trends.CI_LEVEL * 100)
+    groups = {c: list(tr.index[tr["trend"] == c]) for c in ("negative", "stable", "positive")}
+
+    def listing(c: str) -> str:
+        pids = groups[c]
+        if not pids:
+            return "inga"
+        items = [f"{inst_name} ({_signed(tr.loc[p, 'change'], 1)})" for p, inst_name in zip(pids, _names(pids))]
+        return d.join_sv(items)
+
+    pub.markdown(
+        "## Trend per princip\n\n"
+        f"Trenden är förändringen av principens nationella medelvärde från {first} till {last} i procentenheter. "
+        f"Den är *negativ* om medelvärdet sjönk med mer än {d.num(thr, 1)} procentenheter, *positiv* om det steg "
+        f"med mer än {d.num(thr, 1)} och annars *stabil*.\n\n"
+        f"- **Negativ ({len(groups['negative'])}):** {listing('negative')}\n"
+        f"- **Stabil ({len(groups['stable'])}):** {listing('stable')}\n"
+        f"- **Positiv ({len(groups['positive'])}):** {listing('positive')}\n"
+    )
+    n_unc = int(tr["uncertain"].sum())
+    alt = (f"Liggande staplar för de {len(tr)} principernas förändring {first}–{last}, sorterade från störst "
+           f"minskning till störst ökning och färgade efter trendklass (orange negativ, grå stabil, blå positiv); "
+           f"streckade linjer vid ±{d.num(thr, 1)} procentenheter; svarta felstaplar visar {pct_level} % "
+           f"konfidensintervall och {n_unc} snedstreckade staplar har osäker klass.")
+    fig = plots.trend_bars(tr.iloc[::-1], thr)
+    pub.figure(fig, "trend", f"Förändring av principernas medelvärden {first}–{last}, färgad efter trendklass, "
+               f"med {pct_level} % konfidensintervall (snedstreck: osäker klass)", alt)
+    table = pd.DataFrame({
+        "Princip": _names(tr.index),
+        f"Medel {first} (%)": [d.num(v, 1) for v in tr["first_mean"]],
+        f"Medel {last} (%)": [d.num(v, 1) for v in tr["last_mean"]],
+        "Förändring": [_signed(v, 1) for v in tr["change"]],
+        f"{pct_level} % KI": [f"{_signed(a, 1)} till {_signed(b, 1)}" for a, b in zip(tr["ci_low"], tr["ci_high"])],
+        "Trend": [_class_sv(c) + (" (osäker)" if u else "") for c, u in zip(tr["trend"], tr["uncertain"])],
+    })
+    pub.table(table, "trend", f"Principernas medelvärden {first} och {last}, förändring med konfidensintervall "
+              "och trendklass", csv=tr.reset_index().round(6), align="lrrrrl")
+    return tr
+
+
+def uncertainty_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame | None = None,
+                        threshold: float | None = None, reps: int | None = None, seed: int | None = None) -> None:
+    """How certain the classes are (bootstrap) and how much the changing set of organisations matters."""
+    if len(ctx.years) < 2:
+        return
+    thr = _threshold(threshold)
+    tr = _trend_table(ctx, thr, reps, seed) if table is None else table
+    reps = trends.BOOTSTRAP_REPS if reps in (None, "") else int(reps)
+    seed = trends.BOOTSTRAP_SEED if seed in (None, "") else int(seed)
+    first, last = int(tr["first_year"].min()), int(tr["last_year"].max())
+    n_first = int(ctx.org_scores.xs(first, level="year").shape[0])
+    n_last = int(ctx.org_scores.xs(last, level="year").shape[0])
+    pct_level = d.num(trends.CI_LEVEL * 100)
+    unc = list(tr.index[tr["uncertain"]])
+    sure_sign = tr[(tr["ci_low"] > 0) | (tr["ci_high"] < 0)]
+    widths = tr["ci_high"] - tr["ci_low"]
+    if len(unc) == len(tr):
+        unc_text = f"alla {len(tr)} principerna"
+    elif not unc:
+        unc_text = "ingen av principerna"
+    else:
+        unc_text = f"{len(unc)} av {len(tr)} principer ({d.join_sv(_names(unc))})"
+    pub.markdown(
+        "## Osäkerhet och sammansättning\n\n"
+        "Den publicerade rapporten anger trendklassen utan osäkerhet. Här skattas osäkerheten med bootstrap: "
+        f"organisationerna dras om med återläggning inom varje år ({d.count(reps)} upprepningar, fast slumpfrö "
+        f"{seed}), förändringen räknas om för varje dragning och {pct_level} % konfidensintervall är percentilerna "
+        f"{d.num((1 - trends.CI_LEVEL) / 2 * 100, 1)} och {d.num((1 + trends.CI_LEVEL) / 2 * 100, 1)}. "
+        f"Med {d.count(n_first)} organisationer {first} och {d.count(n_last)} {last} är intervallen "
+        f"{d.num(widths.min(), 1)}–{d.num(widths.max(), 1)} procentenheter breda. En klass är *osäker* när "
+        f"intervallet når över en klassgräns (±{d.num(thr, 1)}); det gäller {unc_text}. "
+        f"För {d.count(len(sure_sign))} principer utesluter intervallet ändå noll, så riktningen på förändringen är "
+        "säkrare än dess storlek i förhållande till gränsen."
+    )
+    n_same = int(tr["n_same"].iloc[0])
+    same_class = tr["trend"] == tr["same_trend"]
+    differ = list(tr.index[~same_class])
+    means_all = trends.dimension_means(ctx.org_scores)
+    same_ids = trends.common_organisations(ctx.org_scores, first, last)
+    same_scores = ctx.org_scores[ctx.org_scores.index.get_level_values("organisation_id").isin(same_ids)]
+    means_same = trends.dimension_means(same_scores)
+    d_all = means_all.loc[last, "overall"] - means_all.loc[first, "overall"]
+    d_same = (means_same.loc[last, "overall"] - means_same.loc[first, "overall"]) if n_same else np.nan
+    text = (
+        f"Organisationerna som mäts är inte desamma varje år: av de {d.count(n_last)} organisationerna {last} "
+        f"mättes {d.count(n_same)} även {first}. En del av en förändring kan därför bero på vilka som mäts "
+        "(sammansättningen) snarare än på att organisationerna har ändrats. Jämförelsen nedan räknar trenden "
+        f"också bara för de {d.count(n_same)} organisationer som mättes båda åren (i bootstrapen "
+        f"dras då samma organisationer båda åren). Den totala mognaden ändrades med {_signed(d_all, 1)} procentenheter "
+        f"för alla organisationer och {_signed(d_same, 1)} för samma organisationer. "
+        f"{d.count(int(same_class.sum()))} av {len(tr)} principer får samma trendklass i båda beräkningarna"
+    )
+    if differ:
+        items = [f"{n} ({_class_sv(tr.loc[p, 'trend'])} {_signed(tr.loc[p, 'change'], 1)} mot "
+                 f"{_class_sv(tr.loc[p, 'same_trend'])} {_signed(tr.loc[p, 'same_change'], 1)})"
+                 for p, n in zip(differ, _names(differ))]
+        text += f"; klassen skiljer sig för {d.join_sv(items)}"
+    text += (f". Med bara {d.count(n_same)} organisationer är intervallen för samma organisationer breda "
+             f"({d.count(int(tr['same_uncertain'].sum()))} osäkra klasser).")
+    pub.markdown(text)
+    fig = plots.composition_plot(tr.iloc[::-1], thr, first, last)
+    alt = (f"Punktdiagram med två markörer per princip: förändringen {first}–{last} för alla organisationer (blå "
+           f"cirkel) och för de {d.count(n_same)} organisationer som mättes båda åren (orange triangel), med "
+           f"{pct_level} % konfidensintervall som vågräta linjer; det grå bandet är stabilt område ±{d.num(thr, 1)}.")
+    pub.figure(fig, "overview-composition", f"Förändring {first}–{last} per princip för alla organisationer och för "
+               f"samma organisationer båda åren, med {pct_level} % konfidensintervall", alt)
+    table = pd.DataFrame({
+        "Princip": _names(tr.index),
+        "Alla: förändring": [_signed(v, 1) for v in tr["change"]],
+        "Alla: trend": [_class_sv(c) + (" (osäker)" if u else "") for c, u in zip(tr["trend"], tr["uncertain"])],
+        "Samma: förändring": [_signed(v, 1) for v in tr["same_change"]],
+        f"Samma: {pct_level} % KI": [f"{_signed(a, 1)} till {_signed(b, 1)}"
+                                     for a, b in zip(tr["same_ci_low"], tr["same_ci_high"])],
+        "Samma: trend": [_class_sv(c) + (" (osäker)" if u else "")
+                         for c, u in zip(tr["same_trend"], tr["same_uncertain"])],
+    })
+    csv = tr[["change", "ci_low", "ci_high", "trend", "uncertain", "same_change", "same_ci_low", "same_ci_high",
+              "same_trend", "same_uncertain", "n_same"]].reset_index().round(6)
+    pub.table(table, "overview-composition", f"Förändring {first}–{last} för alla organisationer och för samma "
+              "organisationer båda åren", csv=csv, align="lrlrrl")
+
+
+# ---------------------------------------------------------------- 7. method note
+def method_note(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame | None = None,
+                threshold: float | None = None, reps: int | None = None, seed: int | None = None) -> None:
+    """How the trend is defined, and what the data say about the published prose/figure mismatch."""
+    if len(ctx.years) < 2:
+        return
+    thr = _threshold(threshold)
+    tr = _trend_table(ctx, thr, reps, seed) if table is None else table
+    first, last = int(tr["first_year"].min()), int(tr["last_year"].max())
+    means = trends.national_means(ctx.org_scores)
+    pct_level = d.num(trends.CI_LEVEL * 100)
+    pub.markdown(
+        "## Metodnotering: så definieras trenden\n\n"
+        f"En princips nationella medelvärde ett år är medelvärdet av organisationernas poäng på principen det året; "
+        "varje organisation väger lika oavsett antal respondenter, och organisationer utan giltig poäng på principen "
+        f"ingår inte. Trenden är skillnaden mellan medelvärdet {last} och {first} i procentenheter. Klassgränsen är "
+        f"{d.num(thr, 1)} procentenheter och gäller strikt: en förändring på exakt ±{d.num(thr, 1)} räknas som stabil. "
+        "Organisationer som bara mättes mellanliggande år påverkar inte trenden, och trenden säger inget om vägen "
+        f"mellan första och sista året. Konfidensintervallen ({pct_level} %) bygger på omdragning av organisationer "
+        "och fångar alltså osäkerheten av vilka organisationer som råkade mätas, inte respondenternas mätfel inom "
+        "organisationerna."
+    )
+    rows = []
+    for pid in PROSE_SLOWLY_IMPROVING:
+        if pid not in tr.index:
+            continue
+        s = means[pid].dropna()
+        low = int(s.idxmin())
+        since = s.loc[last] - s.loc[low] if low != last else np.nan
+        rows.append((pid, tr.loc[pid], low, since))
+    if not rows:
+        return
+    desc = []
+    for pid, r, low, since in rows:
+        part = (f"{instrument.load().principle(pid).name_sv} {_signed(r['change'], 1)} procentenheter "
+                f"({pct_level} % KI {_signed(r['ci_low'], 1)} till {_signed(r['ci_high'], 1)}), klass "
+                f"{_class_sv(r['trend'])}")
+        desc.append(part)
+    text = (
+        "**Text och figur i den publicerade rapporten.** Den publicerade texten nämner Portföljstyrning och "
+        "Användarinvolvering bland principer som sakta förbättras, medan rapportens trendfigur klassar dem som "
+        f"negativ respektive stabil. I dessa data är förändringen {first}–{last} för {d.join_sv(desc)}. "
+    )
+    positive_now = [r["trend"] == "positive" for _, r, _, _ in rows]
+    if not any(positive_now):
+        text += (f"Ingen av dem förbättras alltså mer än {d.num(thr, 1)} procentenheter mellan första och sista "
+                 "året, så data stöder figurens klassning och inte textens formulering"
+                 + (" – även om konfidensintervallen visar att klassen är osäker" if any(r["uncertain"]
+                                                                                          for _, r, _, _ in rows)
+                    else "") + ". ")
+    else:
+        text += "Data stöder här textens formulering för minst en av dem. "
+    recover = [(pid, low, since) for pid, _, low, since in rows if low not in (first, last) and since > 0]
+    if recover:
+        items = [f"{instrument.load().principle(pid).name_sv} {_signed(since, 1)} procentenheter sedan det "
+                 f"lägsta värdet {low}" for pid, low, since in recover]
+        text += (f"Däremot stiger {'båda' if len(recover) == len(rows) else 'en av dem'} efter en nedgång: "
+                 f"{d.join_sv(items)}. Texten kan alltså beskriva den senare delen av perioden, medan figuren "
+                 f"jämför {first} med {last}; de två påståendena mäter olika saker. ")
+    if _is_synthetic(ctx):
+        text += ("Observera att standardpanelen är syntetisk och kalibrerad så att varje princips klass "
+                 f"{first}–{last} är den publicerade figurens; den kan därför inte avgöra vad som gäller i de "
+                 "verkliga data, bara visa hur frågan prövas när rapporten byggs på dem.")
+    pub.markdown(text)
