@@ -248,3 +248,18 @@ def test_synthetic_planted_careless_are_flagged():
     assert tab.loc[~truth.to_numpy(), "careless"].mean() < 0.01
     # deterministic
     assert C.careless_table(x, ci).equals(tab)
+
+
+def test_synonym_pairs_threshold_is_strict_and_uses_critval():
+    # u; v = u + noise (r about .55); w = u + small noise (r about .95): at .60 only (w, u)
+    # qualifies, at .50 also (v, u) and (w, v). Pairs are (later, earlier) column positions.
+    rng = np.random.default_rng(9)
+    u = rng.normal(size=500)
+    x = np.column_stack([u, u + rng.normal(0, 1.5, 500), u + rng.normal(0, 0.3, 500)])
+    r = np.corrcoef(x, rowvar=False)
+    assert 0.5 < r[1, 0] < 0.6 and r[2, 0] > 0.9 and 0.5 < r[2, 1] < 0.6
+    assert C.synonym_pairs(x, 0.60) == [(2, 0)]
+    assert C.synonym_pairs(x, 0.50) == [(1, 0), (2, 0), (2, 1)]
+    # the rule is r > critval (strict): at critval = r(w, u) itself (pairwise Pearson as
+    # computed by pandas, like careless' cor(use = "pairwise.complete.obs")) the pair is dropped
+    assert C.synonym_pairs(x, pd.DataFrame(x).corr().iloc[2, 0]) == []

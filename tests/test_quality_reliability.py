@@ -61,7 +61,7 @@ def test_omega_ave_hand_case():
 def test_reliability_table_synthetic_six_factor_model():
     inst = instrument.load()
     ci, di = inst.category_items(), inst.dimension_items()
-    x, _ = careless.simulate_survey(ci, 1500, loading=0.8, factor_corr=0.5, seed=11)
+    x, _ = careless.simulate_survey(ci, 1000, loading=0.8, factor_corr=0.5, seed=11)
     fit = factor.cfa(x, factor.model_first_order(ci), name="b")
     groups, levels = R.instrument_groups(ci, di)
     tab = R.reliability_table(x, groups, levels, fit.loadings)

@@ -5,17 +5,17 @@ Five indices are computed, each following the definition of the R package
 github.com/ryentes/careless, files ``R/longstring.R``, ``R/irv.R``,
 ``R/mahad.R``, ``R/evenodd.R``, ``R/psychsyn.R``) unless a deviation is stated:
 
-=============  ======================================  ==========================
-index          higher value means                      flag rule (default)
-=============  ======================================  ==========================
-longstring     more straight-lining                    run >= 50 % of answered items
-irv            more variable answers                   outside median ± 3 robust SD (MAD), or 0
-mahad          more atypical answer pattern            D² > χ²_.99(df = items answered)
-evenodd        *less* consistent (careless sign)       consistency < 0, or undefined
-                                                       because the half-means do not vary
-psychsyn       *more* consistent (careless sign)       r < 0, or undefined because the
-                                                       synonym answers do not vary
-=============  ======================================  ==========================
+=============  =================================  ==========================================
+index          higher value means                 flag rule (default)
+=============  =================================  ==========================================
+longstring     more straight-lining               run >= 50 % of the answered items
+irv            more variable answers              outside median ± 3 robust SD (MAD), or 0
+mahad          more atypical answer pattern       D² > χ²_.99(df = items answered)
+evenodd        *less* consistent (careless sign)  consistency < 0, or undefined because
+                                                  the category half-means do not vary
+psychsyn       *more* consistent                  r < 0, or undefined because the
+                                                  synonym answers do not vary
+=============  =================================  ==========================================
 
 A respondent is classified as careless when at least ``min_flags`` (default 3)
 of the five flags are raised (multiple-hurdle approach; Curran, 2016).
@@ -425,7 +425,8 @@ def careless_table(
     if len(irv_el):
         med = float(np.median(irv_el))
         spread = rules.irv_mad_k * 1.4826 * float(np.median(np.abs(irv_el - med)))
-        q_lo, q_hi = med - spread, med + spread
+        # MAD = 0 (more than half give identical IRVs) -> no fence, only IRV == 0 flags
+        q_lo, q_hi = (med - spread, med + spread) if spread > 0 else (-np.inf, np.inf)
     else:
         q_lo = q_hi = np.nan
     chi_cut = stats.chi2.ppf(rules.mahad_confidence, np.maximum(md["mahad_df"].to_numpy(), 1))

@@ -235,7 +235,7 @@ def fit_multigroup(
         jac=True,
         method="L-BFGS-B",
         bounds=bounds,
-        options={"maxiter": 20000, "maxcor": 30, "ftol": 1e-15, "gtol": 1e-10},
+        options={"maxiter": 20000, "maxcor": 20, "ftol": 1e-15, "gtol": 1e-10},
     )
     theta = res.x
     p = len(items)
@@ -254,7 +254,9 @@ def fit_multigroup(
     df_b = n_groups * p * (p - 1) // 2
     out = {"step": step, "n": int(n_total), "n_groups": n_groups, "npar": lay.npar}
     out.update(fit_indices(chi2, df, n_total, chi2_b, df_b, n_groups))
-    out["converged"] = bool(res.success) and float(np.abs(res.jac).max()) < 1e-4
+    # L-BFGS-B may stop with "ABNORMAL" line-search status at a point where no further
+    # decrease is representable; convergence is judged by the gradient of F instead.
+    out["converged"] = bool(np.all(np.isfinite(res.jac))) and float(np.abs(res.jac).max()) < 1e-6
     out["chi2_by_group"] = {m_[0]: float(c) for m_, c in zip(moments, chi2_by_group)}
     out["theta"] = theta
     out["loadings"] = {
