@@ -58,3 +58,31 @@ def headline(ctx: ReportData, pub: d.Publisher) -> None:
         f"(förändring av medelvärdet mer än ±{d.num(inst.scoring.trend_threshold)} procentenheter)."
     )
     pub.table(per_year, "headline", "Organisationer, respondenter och nationella medelvärden per år", csv=csv)
+
+
+def highlights(ctx: ReportData, pub: d.Publisher) -> None:
+    """Strongest and weakest principles in the last year, biggest changes, organisation types."""
+    inst = instrument.load()
+    last = ctx.years[-1]
+    means = trends.national_means(ctx.org_scores)
+    cur = means.loc[last].dropna().sort_values()
+    tr = trends.principle_trends(ctx.org_scores).dropna(subset=["change"]).sort_values("change")
+    levels = scoring.principle_levels(ctx.org_scores).xs(last, level="year")
+    high_share = (levels >= 3).sum().sum() / levels.notna().sum().sum() * 100
+    pos = ctx.positions.xs(last, level="year")
+    quad = pos["quadrant_name"].value_counts(normalize=True) * 100
+
+    def names(ids):
+        return d.join_sv(f"{inst.principle(p).name_sv} ({d.pct(cur[p], 1)})" for p in ids)
+
+    lines = [
+        f"- **Starkast {last}:** {names(cur.index[::-1][:3])}.",
+        f"- **Svagast {last}:** {names(cur.index[:3])}.",
+        f"- **Störst ökning {tr['first_year'].min():.0f}–{tr['last_year'].max():.0f}:** "
+        + d.join_sv(f"{inst.principle(p).name_sv} ({d.signed(c, 1)})" for p, c in tr["change"][::-1][:3].items()) + ".",
+        f"- **Störst minskning:** "
+        + d.join_sv(f"{inst.principle(p).name_sv} ({d.signed(c, 1)})" for p, c in tr["change"][:3].items()) + ".",
+        f"- **Nivå 3 eller 4:** {d.pct(high_share)} av organisationernas principvärden {last}.",
+        f"- **Vanligaste organisationstyp {last}:** {quad.index[0]} ({d.pct(quad.iloc[0])} av organisationerna).",
+    ]
+    pub.markdown("## I korthet\n\n" + "\n".join(lines) + "\n\nFörändringar anges i procentenheter.")
