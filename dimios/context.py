@@ -23,8 +23,10 @@ class ReportData:
     exclude_careless: bool
     n_careless_excluded: int
     privacy_threshold: int
-    careless: pd.DataFrame | None    # careless table for all respondents (indices, flags, vote)
+    careless: pd.DataFrame | None    # careless table of the rows in ``responses`` (indices, flags, vote)
     source: str
+    responses_all: pd.DataFrame | None = None  # before careless exclusion (never displayed)
+    careless_all: pd.DataFrame | None = None   # careless table of ``responses_all``
 
     @cached_property
     def org_scores(self) -> pd.DataFrame:
@@ -72,22 +74,19 @@ def load(data: str | Path, years=None, exclude_careless: bool = False, privacy_t
     from dimios import io
 
     inst = instrument.load()
-    path = Path(data)
-    if path.suffix == ".parquet":
-        # the build's working copy is already validated; other parquet files are validated too
-        responses = io.read_responses(path, mapping=mapping).data
-    else:
-        responses = io.read_responses(path, mapping=mapping).data
+    responses = io.read_responses(Path(data), mapping=mapping).data
     if years:
         responses = responses[responses["year"].isin([int(y) for y in years])]
     responses = responses.reset_index(drop=True)
     threshold = inst.scoring.privacy_threshold if privacy_threshold in (None, "") else int(privacy_threshold)
     flags = careless_flags(responses) if len(responses) else None
     n_excluded = 0
+    responses_all, flags_all = responses, flags
     if exclude_careless and flags is not None:
         keep = ~flags["careless"].to_numpy()
         n_excluded = int((~keep).sum())
         responses = responses[keep].reset_index(drop=True)
         flags = flags[keep].reset_index(drop=True)
     return ReportData(responses=responses, exclude_careless=bool(exclude_careless), n_careless_excluded=n_excluded,
-                      privacy_threshold=threshold, careless=flags, source=str(data))
+                      privacy_threshold=threshold, careless=flags, source=str(data),
+                      responses_all=responses_all, careless_all=flags_all)

@@ -155,14 +155,22 @@ def test_failing_notebook_stops_build_and_keeps_previous_report(tmp_path, monkey
     assert not [p for p in out.iterdir() if p.name.startswith((".build-", ".previous-"))]
 
 
-def test_same_data_gives_identical_tables_and_provenance(tmp_path):
-    data = tmp_path / "small.parquet"
+@pytest.fixture(scope="module")
+def small_builds(tmp_path_factory):
+    """A small panel built twice as it is and once without careless respondents."""
+    tmp = tmp_path_factory.mktemp("small")
+    data = tmp / "small.parquet"
     synthetic.write_panel(data, scale=0.15)
-    outs = []
-    for i in range(2):
-        out = tmp_path / f"r{i}"
-        build.build(build.BuildOptions(out=out, data=data, quarto=None, use_cache=False, command_line=f"run {i}"))
-        outs.append(out)
+    outs = {}
+    for name, params in [("a", {}), ("b", {}), ("x", {"exclude_careless": True})]:
+        outs[name] = tmp / name
+        build.build(build.BuildOptions(out=outs[name], data=data, quarto=None, use_cache=False,
+                                       parameters=params, command_line=f"run {name}"))
+    return outs
+
+
+def test_same_data_gives_identical_tables_and_provenance(small_builds):
+    outs = [small_builds["a"], small_builds["b"]]
     files = sorted(p.relative_to(outs[0]) for p in (outs[0] / "tables").rglob("*") if p.is_file())
     assert len(files) > 60
     for rel in files:
@@ -171,3 +179,23 @@ def test_same_data_gives_identical_tables_and_provenance(tmp_path):
     for p in provs:
         p.pop("command_line")
     assert provs[0] == provs[1]
+
+
+def test_exclude_careless_changes_counts_everywhere_and_says_so(small_builds):
+    import pandas as pd
+
+    a, x = small_builds["a"], small_builds["x"]
+    front_a = (a / "_book" / "index.html").read_text(encoding="utf-8")
+    front_x = (x / "_book" / "index.html").read_text(encoding="utf-8")
+    assert "byggd på alla svar" in front_a and "utan slarviga svar" in front_x
+    head_a = pd.read_csv(a / "tables" / "index" / "tbl-headline.csv")
+    head_x = pd.read_csv(x / "tables" / "index" / "tbl-headline.csv")
+    assert (head_x["respondents"] < head_a["respondents"]).all()
+    for s in sections.sections():
+        if s.notebook == "principle.ipynb":
+            sa = pd.read_csv(a / "tables" / s.id / "tbl-spread.csv")
+            sx = pd.read_csv(x / "tables" / s.id / "tbl-spread.csv")
+            assert sx["answers"].sum() < sa["answers"].sum(), s.id
+    prov = json.loads((x / "provenance.json").read_text())
+    assert prov["parameters"] == {"exclude_careless": True}
+    assert all(sec["parameters"]["exclude_careless"] is True for sec in prov["sections"])

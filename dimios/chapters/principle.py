@@ -70,8 +70,11 @@ def spread_section(ctx: ReportData, principle_id: str, pub: d.Publisher) -> None
         counts = rows[f"level_{k}_n"].to_numpy()
         table[f"Nivå {k}"] = ["" if c == 0 else d.pct(v) for v, c in zip(pcts, counts)]
     table["Antal organisationer"] = [d.count(n) for n in rows["n"]]
+    answers = ctx.responses[principle_id].notna().groupby(ctx.responses["year"]).sum().reindex(rows.index)
+    table["Antal svar"] = [d.count(n) for n in answers]
     csv = rows.reset_index()[["year", *[f"level_{k}_n" for k in range(1, n_levels + 1)],
                               *[f"level_{k}_pct" for k in range(1, n_levels + 1)], "n"]]
+    csv["answers"] = answers.to_numpy()
     pub.markdown("## Fördelning av organisationer i mognadsnivåerna")
     pub.table(table, "spread", f"Andel organisationer per mognadsnivå och år, {p.name_sv.lower()} "
               "(procent, avrundat; tom cell = ingen organisation)", csv=csv)
