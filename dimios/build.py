@@ -47,6 +47,7 @@ class BuildOptions:
     use_cache: bool = True
     quarto: str | None = "auto"      # "auto": use quarto when on PATH; None: never
     command_line: str = ""
+    organisation: str | None = None  # organisation report: its id ("" = the only one in the file)
 
 
 def parse_parameter(text: str) -> tuple[str, object]:
@@ -258,8 +259,17 @@ def chapters_block(secs: list[Section]) -> str:
     return f"{CHAPTERS_BEGIN}\n{body}\n{CHAPTERS_END}"
 
 
+QUARTO_PROFILES = {"organisation": "organisation"}  # report kind -> Quarto profile (_quarto-<profile>.yml)
+
+
+def quarto_config(kind: str = "national") -> Path:
+    """The config file holding a report kind's chapter list: ``_quarto.yml`` or its profile's file."""
+    profile = QUARTO_PROFILES.get(kind)
+    return paths.ROOT / (f"_quarto-{profile}.yml" if profile else "_quarto.yml")
+
+
 def write_quarto_chapters(secs: list[Section], config: Path | None = None) -> bool:
-    """Rewrite the generated chapter block of ``_quarto.yml``; True when it changed."""
+    """Rewrite the generated chapter block of ``config`` (default ``_quarto.yml``); True when it changed."""
     config = config or paths.ROOT / "_quarto.yml"
     text = config.read_text(encoding="utf-8")
     start, end = text.index(CHAPTERS_BEGIN), text.index(CHAPTERS_END) + len(CHAPTERS_END)
@@ -279,15 +289,17 @@ def _quarto_executable(option: str | None) -> str | None:
     return option
 
 
-def assemble_quarto(quarto: str, staged_root: Path, book_dir: Path) -> None:
+def assemble_quarto(quarto: str, staged_root: Path, book_dir: Path, profile: str | None = None) -> None:
     """quarto render of the book (HTML, and PDF where a PDF engine is installed)."""
     env = dict(os.environ)
-    cmd = [quarto, "render", str(staged_root), "--no-execute", "--to", "html", "--output-dir", str(book_dir)]
+    prof = ["--profile", profile] if profile else []
+    cmd = [quarto, "render", str(staged_root), *prof, "--no-execute", "--to", "html", "--output-dir", str(book_dir)]
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise BuildError(f"quarto render failed:\n{res.stderr.strip()[-2000:]}")
     if shutil.which("pdflatex") or shutil.which("xelatex") or shutil.which("lualatex") or shutil.which("tectonic"):
-        cmd_pdf = [quarto, "render", str(staged_root), "--no-execute", "--to", "pdf", "--output-dir", str(book_dir)]
+        cmd_pdf = [quarto, "render", str(staged_root), *prof, "--no-execute", "--to", "pdf", "--output-dir",
+                   str(book_dir)]
         res = subprocess.run(cmd_pdf, capture_output=True, text=True, env=env)
         if res.returncode != 0:
             print(f"note: PDF not produced (quarto: {res.stderr.strip()[-300:]})", file=sys.stderr)
@@ -299,9 +311,8 @@ def build(opts: BuildOptions) -> Path:
     from dimios import io, synthetic
     from dimios.html_book import assemble_html
 
-    out = Path(opts.out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    secs = sections(opts.kind)
+    kind = "organisation" if opts.organisation is not None and opts.kind == "national" else opts.kind
+    secs = sections(kind)
 
     # 1. input
     if opts.data is None:
@@ -316,6 +327,20 @@ def build(opts: BuildOptions) -> Path:
     result = io.read_responses(data_path, mapping=opts.mapping)  # DataValidationError on bad input
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
+    user_parameters = dict(opts.parameters)
+    out = Path(opts.out).resolve()
+    if kind == "organisation":
+        from dimios import organisation
+
+        try:
+            org_id = organisation.select_organisation(result.data, opts.organisation or user_parameters.get(
+                "organisation", ""))
+        except organisation.OrganisationError as exc:
+            raise BuildError(f"organisation report: {exc}") from None
+        user_parameters["organisation"] = org_id
+        if out == paths.REPORT.resolve():  # default: beside the national report, never replacing it
+            out = paths.REPORT / "organisation" / organisation.safe_dirname(org_id)
+    out.mkdir(parents=True, exist_ok=True)
 
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
     try:
@@ -337,16 +362,16 @@ def build(opts: BuildOptions) -> Path:
         }
         data_hash = file_sha256(data_path)
         cache_dir = out / ".cache" if opts.use_cache else None
-        run = run_notebooks(secs, work, opts.parameters, nb_dir, cache_dir, data_hash + file_sha256(work_data), opts.jobs)
+        run = run_notebooks(secs, work, user_parameters, nb_dir, cache_dir, data_hash + file_sha256(work_data), opts.jobs)
         # tables were written under the staging path; parameters record the stable location
         _normalise_parameters(nb_dir, work["tables"], "report/tables")
 
         # 2. provenance
         provenance = {
-            "report": opts.kind,
+            "report": kind,
             "input": {"file": data_label, "sha256": data_hash, "rows": int(len(result.data)),
                       "reading_notes": result.notes},
-            "parameters": opts.parameters,
+            "parameters": user_parameters,
             "sections": [
                 {"id": s.id, "notebook": f"notebooks/{s.notebook}", "title": s.title,
                  "parameters": {k: v for k, v in run[s.id]["parameters"].items()
@@ -362,18 +387,18 @@ def build(opts: BuildOptions) -> Path:
                                                  encoding="utf-8")
 
         # 3. assemble
-        write_quarto_chapters(secs)
+        write_quarto_chapters(secs, quarto_config(kind))
         quarto = _quarto_executable(opts.quarto)
         book = staging / "_book"
         if quarto:
             print(f"assembling with Quarto ({quarto})", file=sys.stderr)
-            staged_root = _stage_quarto_project(staging)
-            assemble_quarto(quarto, staged_root, book)
+            staged_root = _stage_quarto_project(staging, profile=QUARTO_PROFILES.get(kind))
+            assemble_quarto(quarto, staged_root, book, profile=QUARTO_PROFILES.get(kind))
             how = "quarto"
         else:
             print("Quarto not found on PATH: assembling the executed notebooks into HTML with nbconvert",
                   file=sys.stderr)
-            assemble_html(secs, nb_dir, book, title=_book_title())
+            assemble_html(secs, nb_dir, book, title=_book_title(quarto_config(kind)))
             how = "nbconvert"
         timings = {s.id: run[s.id] for s in secs}
         (work_dir / "timings.json").write_text(json.dumps(timings, indent=1, default=str))
@@ -382,19 +407,17 @@ def build(opts: BuildOptions) -> Path:
         _swap_in(staging, out, PUBLISHED_ITEMS)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(out / ".work" / "responses.parquet", ignore_errors=True)
-        wd = out / ".work" / "responses.parquet"
-        if wd.exists():
-            wd.unlink()
+        # the working copy is respondent-level data: never left beside the report
+        (out / ".work" / "responses.parquet").unlink(missing_ok=True)
     index = out / "_book" / "index.html"
     print(f"report assembled with {how}", file=sys.stderr)
     return index
 
 
-def _book_title() -> str:
+def _book_title(config: Path | None = None) -> str:
     import yaml
 
-    cfg = yaml.safe_load((paths.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    cfg = yaml.safe_load((config or paths.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     return cfg["book"]["title"]
 
 
@@ -406,11 +429,19 @@ def _normalise_parameters(nb_dir: Path, staged: str, final: str) -> None:
             nb.write_text(text.replace(staged, final), encoding="utf-8")
 
 
-def _stage_quarto_project(staging: Path) -> Path:
-    """A copy of the Quarto project whose chapters point at the staged notebooks."""
+def _stage_quarto_project(staging: Path, profile: str | None = None) -> Path:
+    """A copy of the Quarto project whose chapters point at the staged notebooks.
+
+    With a profile, its ``_quarto-<profile>.yml`` is copied too and the national chapter block is
+    left out of the staged ``_quarto.yml`` (Quarto concatenates the chapter lists when merging)."""
     root = staging / "quarto"
     root.mkdir()
     text = (paths.ROOT / "_quarto.yml").read_text(encoding="utf-8")
+    if profile:
+        start, end = text.index(CHAPTERS_BEGIN), text.index(CHAPTERS_END) + len(CHAPTERS_END)
+        text = text[:start] + text[end:].lstrip("\n")
+        name = f"_quarto-{profile}.yml"
+        (root / name).write_text((paths.ROOT / name).read_text(encoding="utf-8"), encoding="utf-8")
     (root / "_quarto.yml").write_text(text, encoding="utf-8")
     (root / "report").mkdir()
     os.symlink(staging / "notebooks", root / "report" / "notebooks")

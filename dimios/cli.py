@@ -103,6 +103,9 @@ def build(
     jobs: Optional[int] = typer.Option(None, help="Notebooks run in parallel (default: all cores)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Execute every notebook even if unchanged."),
     no_quarto: bool = typer.Option(False, "--no-quarto", help="Assemble with nbconvert even if Quarto is installed."),
+    organisation: Optional[str] = typer.Option(
+        None, help="Build the organisation report for this organisation id ('auto': the only organisation in "
+                   "the file); written to report/organisation/<ID>/ unless --out is given."),
 ):
     """Build the report: validate data, run the notebooks, assemble the book."""
     from dimios import build as build_mod
@@ -114,7 +117,7 @@ def build(
         opts = build_mod.BuildOptions(
             data=data, out=out or paths.REPORT, parameters=params, mapping=mapping, jobs=jobs,
             use_cache=not no_cache, quarto=None if no_quarto else "auto",
-            command_line=" ".join(["dimios", *sys.argv[1:]]),
+            command_line=" ".join(["dimios", *sys.argv[1:]]), organisation=organisation,
         )
         index = build_mod.build(opts)
     except DataValidationError as err:

@@ -52,7 +52,23 @@ def national_sections() -> list[Section]:
     return out
 
 
-REPORTS = {"national": national_sections}
+def organisation_sections() -> list[Section]:
+    """The organisation report (``dimios build --organisation ID``): one organisation next to the national picture."""
+    inst = instrument.load()
+    out = [Section("index", "organisation_front.ipynb", "Organisationens digitala mognad")]
+    for dim in inst.dimensions:
+        out.append(Section(f"principles-{dim.id}", "organisation_principles.ipynb", dim.name_sv,
+                           part="Resultat per princip", parameters={"dimension": dim.id}))
+    out += [
+        Section("areas", "organisation_areas.ipynb", "Verksamhetsområden", part="Jämförelser"),
+        Section("change", "organisation_change.ipynb", "Förändring sedan föregående mätning", part="Jämförelser"),
+        Section("quality", "organisation_quality.ipynb", "Egen kvalitetskontroll"),
+        Section("method", "organisation_method.ipynb", "Metod, referens och integritet", appendix=True),
+    ]
+    return out
+
+
+REPORTS = {"national": national_sections, "organisation": organisation_sections}
 
 
 def sections(kind: str = "national") -> list[Section]:
