@@ -127,6 +127,8 @@ def section_parameters(section: Section, work: dict, user: dict) -> dict:
 
 
 def _cache_key(section: Section, params: dict, fingerprint: str, data_hash: str) -> str:
+    # the tables folder is a fresh temporary folder each build: not part of the key
+    params = {k: v for k, v in params.items() if k != "output_dir"}
     blob = json.dumps({"nb": section.notebook, "id": section.id, "params": params, "code": fingerprint,
                        "data": data_hash}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
@@ -364,7 +366,7 @@ def build(opts: BuildOptions) -> Path:
         cache_dir = out / ".cache" if opts.use_cache else None
         run = run_notebooks(secs, work, user_parameters, nb_dir, cache_dir, data_hash + file_sha256(work_data), opts.jobs)
         # tables were written under the staging path; parameters record the stable location
-        _normalise_parameters(nb_dir, work["tables"], "report/tables")
+        _normalise_parameters(nb_dir, out)
 
         # 2. provenance
         provenance = {
@@ -421,12 +423,18 @@ def _book_title(config: Path | None = None) -> str:
     return cfg["book"]["title"]
 
 
-def _normalise_parameters(nb_dir: Path, staged: str, final: str) -> None:
-    """Executed notebooks mention the published tables folder, not the temporary one."""
+def _normalise_parameters(nb_dir: Path, out: Path) -> None:
+    """Executed notebooks mention the published report folder, not a temporary build
+    folder (this build's or, for notebooks taken from the cache, an earlier build's)."""
+    import re
+
+    staged = re.compile("(" + "|".join(re.escape(p) for p in (str(out), os.path.relpath(out, paths.ROOT)))
+                        + r")/\.build-[A-Za-z0-9_]+")  # literal prefixes: linear time
     for nb in nb_dir.glob("*.ipynb"):
         text = nb.read_text(encoding="utf-8")
-        if staged in text:
-            nb.write_text(text.replace(staged, final), encoding="utf-8")
+        new = staged.sub(lambda m: m.group(1), text)
+        if new != text:
+            nb.write_text(new, encoding="utf-8")
 
 
 def _stage_quarto_project(staging: Path, profile: str | None = None) -> Path:

@@ -181,6 +181,22 @@ def test_same_data_gives_identical_tables_and_provenance(small_builds):
     assert provs[0] == provs[1]
 
 
+def test_unchanged_sections_come_from_the_cache(small_builds, tmp_path):
+    """A rebuild of unchanged data reuses every executed notebook, with the same tables."""
+    out = small_builds["a"].parent / "cached"
+    data = small_builds["a"].parent / "small.parquet"
+    for _ in range(2):
+        build.build(build.BuildOptions(out=out, data=data, quarto=None, use_cache=True, command_line="cached"))
+    timings = json.loads((out / ".work" / "timings.json").read_text())
+    assert all(rec["cached"] for rec in timings.values())
+    ref = small_builds["a"]
+    for f in (ref / "tables").rglob("*"):
+        if f.is_file():
+            assert (out / f.relative_to(ref)).read_bytes() == f.read_bytes(), f
+    for nb in (out / "notebooks").glob("*.ipynb"):
+        assert ".build-" not in nb.read_text(encoding="utf-8"), nb.name
+
+
 def test_exclude_careless_changes_counts_everywhere_and_says_so(small_builds):
     import pandas as pd
 
