@@ -10,7 +10,6 @@ nbconvert converts single notebooks and has no book/navigation layer.
 from __future__ import annotations
 
 import html
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -123,8 +122,3 @@ def assemble_html(secs: list[Section], nb_dir: Path, book_dir: Path, title: str)
         target.write_text(page, encoding="utf-8")
         written.append(target)
     return written
-
-
-def copy_assets(src: Path, dst: Path) -> None:  # pragma: no cover - reserved for static files
-    if src.exists():
-        shutil.copytree(src, dst, dirs_exist_ok=True)

@@ -317,20 +317,18 @@ def generate(seed: int | None = None, scale: float = 1.0) -> Panel:
     # respondents per organisation-year
     rc = p["respondents"]
     blocks = []
-    resp_counter = 0
     for y in years:
         members, tmat = target[y]
         med = np.array([rc["log_median"][org_type[m]] for m in members])
         size = np.exp(med + rc["log_sd"] * rng.standard_normal(members.size))
-        size = np.clip(np.round(size * (scale ** 0 if scale <= 1 else 1)), rc["min"], rc["max"]).astype(int)
+        size = np.clip(np.round(size), rc["min"], rc["max"]).astype(int)
         org_idx = np.repeat(np.arange(members.size), size)
         n = org_idx.size
         blocks.append((y, members, tmat, org_idx, n))
-        resp_counter += n
 
     frames, truths = [], []
     group_offset = 0
-    all_answers, all_groups, all_careless, all_targets = [], [], [], []
+    all_answers, all_full, all_groups, all_careless, all_targets = [], [], [], [], []
     rid = 0
     for y, members, tmat, org_idx, n in blocks:
         items, _dims = _factor_draw(rng, n, inst, p_lat, p_lat["item_loading"])
@@ -386,6 +384,7 @@ def generate(seed: int | None = None, scale: float = 1.0) -> Panel:
         groups = group_offset + org_idx
         group_offset += members.size
         all_answers.append(np.where(dont_know, np.nan, answers))
+        all_full.append(answers)  # before "vet ej": restored where too few valid answers remain
         all_groups.append(groups)
         all_careless.append(careless)
         all_targets.append(tmat)
@@ -405,11 +404,9 @@ def generate(seed: int | None = None, scale: float = 1.0) -> Panel:
             )
         )
         truths.append(pd.DataFrame({"respondent_id": ids, "year": y, "careless_type": ctype}))
-        # keep the full answers (before "vet ej") to restore answers where too few remain
-        all_answers[-1] = (all_answers[-1], answers)
 
-    answers = np.vstack([a for a, _ in all_answers])
-    full_answers = np.vstack([f for _, f in all_answers])
+    answers = np.vstack(all_answers)
+    full_answers = np.vstack(all_full)
     groups = np.concatenate(all_groups)
     careless = np.concatenate(all_careless)
     tmat = np.vstack(all_targets)

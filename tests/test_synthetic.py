@@ -1,6 +1,5 @@
 """The default synthetic panel against the published figures (issue: calibration)."""
 
-import numpy as np
 import pandas as pd
 import pytest
 

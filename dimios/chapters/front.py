@@ -80,7 +80,7 @@ def highlights(ctx: ReportData, pub: d.Publisher) -> None:
         f"- **Svagast {last}:** {names(cur.index[:3])}.",
         f"- **Störst ökning {tr['first_year'].min():.0f}–{tr['last_year'].max():.0f}:** "
         + d.join_sv(f"{inst.principle(p).name_sv} ({d.signed(c, 1)})" for p, c in tr["change"][::-1][:3].items()) + ".",
-        f"- **Störst minskning:** "
+        "- **Störst minskning:** "
         + d.join_sv(f"{inst.principle(p).name_sv} ({d.signed(c, 1)})" for p, c in tr["change"][:3].items()) + ".",
         f"- **Nivå 3 eller 4:** {d.pct(high_share)} av organisationernas principvärden {last}.",
         f"- **Vanligaste organisationstyp {last}:** {quad.index[0]} ({d.pct(quad.iloc[0])} av organisationerna).",
