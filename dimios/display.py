@@ -70,6 +70,9 @@ class Publisher:
         if self.dir:
             self.dir.mkdir(parents=True, exist_ok=True)
 
+    def _anchor(self, kind: str, label: str) -> str:
+        return _anchor_for(kind, self.section, label)
+
     # -- text
     def markdown(self, text: str):
         """Prose: Quarto markdown for Quarto, the same rendered to HTML for nbconvert."""
@@ -83,13 +86,13 @@ class Publisher:
         """Show a table (markdown + html) and write its CSV (``csv`` or ``df``)."""
         from IPython.display import display
 
-        label = _label("tbl", label)
+        label, anchor = _label("tbl", label), self._anchor("tbl", label)
         if self.dir is not None:
             data = csv if csv is not None else df
             data.to_csv(self.dir / f"{label}.csv", index=index, lineterminator="\n")
         shown = _format_frame(df, formatters or {}, index)
-        display({"text/markdown": _markdown_table(shown, caption, label, align),
-                 "text/html": _html_table(shown, caption, label),
+        display({"text/markdown": _markdown_table(shown, caption, anchor, align),
+                 "text/html": _html_table(shown, caption, anchor),
                  "text/plain": f"[Tabell: {caption}]"}, raw=True)
 
     # -- figures
@@ -98,7 +101,7 @@ class Publisher:
         import matplotlib.pyplot as plt
         from IPython.display import display
 
-        label = _label("fig", label)
+        label, anchor = _label("fig", label), self._anchor("fig", label)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
@@ -107,8 +110,8 @@ class Publisher:
             (self.dir / f"{label}.png").write_bytes(png)
         b64 = base64.b64encode(png).decode("ascii")
         alt_attr = alt.replace('"', "'")
-        md = f'![{caption}](data:image/png;base64,{b64}){{#{label} fig-alt="{alt_attr}"}}'
-        htm = (f'<figure id="{label}" class="dimios-figure"><img src="data:image/png;base64,{b64}" '
+        md = f'![{caption}](data:image/png;base64,{b64}){{#{anchor} fig-alt="{alt_attr}"}}'
+        htm = (f'<figure id="{anchor}" class="dimios-figure"><img src="data:image/png;base64,{b64}" '
                f'alt="{html.escape(alt)}" style="max-width:{width}"/>'
                f"<figcaption>{_fig_prefix()}{html.escape(caption)}</figcaption></figure>")
         display({"text/markdown": md, "text/html": htm, "text/plain": f"[Figur: {caption}]"}, raw=True)
@@ -133,6 +136,12 @@ def markdown_to_html(text: str) -> str:
         pos = m.end()
     parts.append(md.render(_ATTRS.sub("", text[pos:])))
     return "".join(parts)
+
+
+def _anchor_for(kind: str, section: str, label: str) -> str:
+    """Cross-reference id, unique in the whole book: kind-section-label."""
+    bare = _label(kind, label)[len(kind) + 1:]
+    return _label(kind, f"{section}-{bare}")
 
 
 def _fig_prefix() -> str:

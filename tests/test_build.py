@@ -74,6 +74,21 @@ def test_executed_notebooks_hide_code_and_parameters(default_build):
     assert "Ekonomiska ramar" in html and "<figcaption>" in html and 'alt="' in html
 
 
+def test_cross_reference_labels_are_unique_in_the_book(default_build):
+    import nbformat
+
+    out, _ = default_build
+    labels = []
+    for nb_path in sorted((out / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        for cell in nb.cells:
+            for o in cell.get("outputs", []):
+                md = o.get("data", {}).get("text/markdown", "")
+                labels += re.findall(r"\{#((?:fig|tbl)-[a-z0-9-]+)", md)
+    assert len(labels) > 150
+    assert len(labels) == len(set(labels)), [x for x in set(labels) if labels.count(x) > 1][:5]
+
+
 def test_no_respondent_level_data_in_published_output(default_build):
     out, _ = default_build
     panel = synthetic.generate()

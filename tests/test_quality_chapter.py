@@ -113,7 +113,7 @@ def test_two_dimension_model_is_flagged_when_outside_thresholds(built):
     a = built["cfa"]["fit"].loc["a_dimensions"]
     assert a["rmsea"] >= 0.04
     assert "**RMSEA" in built["rec"].text
-    fit_table = next(t for t in built["rec"].tables if "tbl-quality-cfa-fit" in t)
+    fit_table = next(t for t in built["rec"].tables if "tbl-quality-quality-cfa-fit" in t)
     assert "≥ 0,04**" in fit_table.split("\n")[2]  # first data row = model (a)
     fit_verdict = next(v for v in built["verdicts"] if v["claim"] == chapter.CLAIMS["fit"])
     assert fit_verdict["status"] == "partly"
