@@ -85,7 +85,7 @@ def test_cross_reference_labels_are_unique_in_the_book(default_build):
             for o in cell.get("outputs", []):
                 md = o.get("data", {}).get("text/markdown", "")
                 labels += re.findall(r"\{#((?:fig|tbl)-[a-z0-9-]+)", md)
-    assert len(labels) > 150
+    assert len(labels) > 120  # 26 principle chapters x 4, plus the other sections
     assert len(labels) == len(set(labels)), [x for x in set(labels) if labels.count(x) > 1][:5]
 
 
