@@ -639,8 +639,9 @@ def validate(raw: pd.DataFrame, path, *, instr=None, notes: list[str] | None = N
             notes.append(f"organisation_type: {_fmt_n(n_case)} values with capitals read in lower case (e.g. 'Kommun' → 'kommun')")
         parsed["organisation_type"] = lowered
     if "business_area" in parsed:
-        ba = parsed["business_area"]
-        notes.append(f"business_area: {_fmt_n(int(ba.isna().sum()))} empty cells read as missing")
+        n_empty = int(parsed["business_area"].isna().sum())
+        if n_empty:
+            notes.append(f"business_area: {_fmt_n(n_empty)} empty cells read as missing")
     elif "business_area" not in present:
         notes.append("business_area: column absent, added as an empty (missing) column")
 
