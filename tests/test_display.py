@@ -7,7 +7,7 @@ from dimios import display as d
 
 def test_swedish_numbers():
     assert d.num(1234.5, 1) == "1\u202f234,5"
-    assert d.num(-2.25, 1) == "−2,2" or d.num(-2.25, 1) == "−2,3"
+    assert d.num(-2.26, 1) == "−2,3" and d.num(0.04, 1) == "0,0"
     assert d.pct(47.04, 1) == "47,0\u00a0%"
     assert d.signed(3.5, 1) == "+3,5" and d.signed(-1.0, 1) == "−1,0" and d.signed(0.0, 1) == "0,0"
     assert d.num(float("nan")) == "–"
