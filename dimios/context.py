@@ -23,10 +23,24 @@ class ReportData:
     exclude_careless: bool
     n_careless_excluded: int
     privacy_threshold: int
-    careless: pd.DataFrame | None    # careless table of the rows in ``responses`` (indices, flags, vote)
     source: str
-    responses_all: pd.DataFrame | None = None  # before careless exclusion (never displayed)
-    careless_all: pd.DataFrame | None = None   # careless table of ``responses_all``
+    responses_all: pd.DataFrame      # before careless exclusion (never displayed)
+    careless_all_rows: pd.DataFrame | None = None  # careless table of ``responses_all`` (computed on demand)
+
+    @property
+    def careless_all(self) -> pd.DataFrame | None:
+        """Careless table (five indices, flags, vote) of all rows before any exclusion."""
+        if self.careless_all_rows is None and len(self.responses_all):
+            self.careless_all_rows = careless_flags(self.responses_all)
+        return self.careless_all_rows
+
+    @cached_property
+    def careless(self) -> pd.DataFrame | None:
+        """Careless table of the rows in ``responses``."""
+        flags = self.careless_all
+        if flags is None or not self.exclude_careless:
+            return flags
+        return flags[~flags["careless"].to_numpy()].reset_index(drop=True)
 
     @cached_property
     def org_scores(self) -> pd.DataFrame:
@@ -79,14 +93,13 @@ def load(data: str | Path, years=None, exclude_careless: bool = False, privacy_t
         responses = responses[responses["year"].isin([int(y) for y in years])]
     responses = responses.reset_index(drop=True)
     threshold = inst.scoring.privacy_threshold if privacy_threshold in (None, "") else int(privacy_threshold)
-    flags = careless_flags(responses) if len(responses) else None
-    n_excluded = 0
-    responses_all, flags_all = responses, flags
-    if exclude_careless and flags is not None:
+    # the careless table costs a little: computed here only when rows are excluded, else on demand
+    flags = careless_flags(responses) if (exclude_careless and len(responses)) else None
+    responses_all, n_excluded = responses, 0
+    if flags is not None:
         keep = ~flags["careless"].to_numpy()
         n_excluded = int((~keep).sum())
         responses = responses[keep].reset_index(drop=True)
-        flags = flags[keep].reset_index(drop=True)
     return ReportData(responses=responses, exclude_careless=bool(exclude_careless), n_careless_excluded=n_excluded,
-                      privacy_threshold=threshold, careless=flags, source=str(data),
-                      responses_all=responses_all, careless_all=flags_all)
+                      privacy_threshold=threshold, source=str(data), responses_all=responses_all,
+                      careless_all_rows=flags)
