@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,6 +88,29 @@ def test_cross_reference_labels_are_unique_in_the_book(default_build):
                 labels += re.findall(r"\{#((?:fig|tbl)-[a-z0-9-]+)", md)
     assert len(labels) > 120  # 26 principle chapters x 4, plus the other sections
     assert len(labels) == len(set(labels)), [x for x in set(labels) if labels.count(x) > 1][:5]
+
+
+def test_quarto_markdown_parses_into_tables_and_figures(default_build):
+    """The markdown Quarto receives is well formed: pandoc (Quarto's engine; Debian's, when
+    installed) turns every labelled table into a <table> with caption and every figure into a
+    <figure> with alt text."""
+    import nbformat
+
+    pandoc = shutil.which("pandoc")
+    if not pandoc:
+        pytest.skip("pandoc not installed (.ci/run installs Debian's pandoc)")
+    out, _ = default_build
+    for nb_path in sorted((out / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(nb_path, as_version=4)
+        md = "\n\n".join(o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
+                          if "text/markdown" in o.get("data", {}))
+        html = subprocess.run([pandoc, "-f", "markdown", "-t", "html"], input=md, capture_output=True,
+                              text=True, check=True).stdout
+        n_tables = len(re.findall(r"\{#tbl-", md))
+        n_figures = len(re.findall(r"\{#fig-", md))
+        assert html.count("<table") == n_tables and html.count("<caption") == n_tables, nb_path.name
+        assert html.count("<figure") == n_figures, nb_path.name
+        assert len(re.findall(r'<img[^>]*data-fig-alt="[^"]+', html)) == n_figures, nb_path.name
 
 
 def test_no_respondent_level_data_in_published_output(default_build):
