@@ -89,8 +89,8 @@ def synth(
     """Write the synthetic DiMiOS panel (and its careless ground truth beside it)."""
     from dimios import synthetic
 
-    with _progress("generating synthetic panel"):
-        truth_path = synthetic.write_panel(out, seed=seed, scale=scale)
+    typer.echo("generating the synthetic panel …", err=True)
+    truth_path = synthetic.write_panel(out, seed=seed, scale=scale)
     typer.echo(f"wrote {out} and {truth_path}")
 
 
@@ -129,19 +129,6 @@ def build(
         typer.echo("the previous report is unchanged.", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"report: {index}")
-
-
-class _progress:
-    """A one-line progress note for steps without a natural count."""
-
-    def __init__(self, what: str):
-        self.what = what
-
-    def __enter__(self):
-        typer.echo(f"{self.what} …", err=True)
-
-    def __exit__(self, *exc):
-        return False
 
 
 def main() -> None:  # pragma: no cover

@@ -113,7 +113,7 @@ class Publisher:
         md = f'![{caption}](data:image/png;base64,{b64}){{#{anchor} fig-alt="{alt_attr}"}}'
         htm = (f'<figure id="{anchor}" class="dimios-figure"><img src="data:image/png;base64,{b64}" '
                f'alt="{html.escape(alt)}" style="max-width:{width}"/>'
-               f"<figcaption>{_fig_prefix()}{html.escape(caption)}</figcaption></figure>")
+               f"<figcaption>Figur: {html.escape(caption)}</figcaption></figure>")
         display({"text/markdown": md, "text/html": htm, "text/plain": f"[Figur: {caption}]"}, raw=True)
 
 
@@ -142,10 +142,6 @@ def _anchor_for(kind: str, section: str, label: str) -> str:
     """Cross-reference id, unique in the whole book: kind-section-label."""
     bare = _label(kind, label)[len(kind) + 1:]
     return _label(kind, f"{section}-{bare}")
-
-
-def _fig_prefix() -> str:
-    return "Figur: "
 
 
 def _label(kind: str, label: str) -> str:

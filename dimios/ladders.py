@@ -6,7 +6,7 @@ from functools import cache
 
 import yaml
 
-from dimios import instrument, paths
+from dimios import paths
 
 LEVEL_FIELDS = ("level", "title", "description", "risks", "recommendations")
 
@@ -24,7 +24,3 @@ def general() -> dict:
 
 def level(principle_id: str, k: int) -> dict:
     return next(lv for lv in load(principle_id)["levels"] if int(lv["level"]) == int(k))
-
-
-def all_ids() -> list[str]:
-    return list(instrument.load().principle_ids)

@@ -57,16 +57,6 @@ def organisation_scores(responses: pd.DataFrame, min_valid: int | None = None) -
     return out
 
 
-def valid_answer_counts(responses: pd.DataFrame) -> pd.DataFrame:
-    """Number of valid answers per organisation-year and principle."""
-    inst = instrument.load()
-    items = responses[list(inst.principle_ids)]
-    keys = [responses[k] for k in ORG_KEYS]
-    out = items.notna().groupby(keys, sort=True, observed=True).sum()
-    out.index.names = ORG_KEYS
-    return out
-
-
 def to_levels(scores: pd.DataFrame | pd.Series | np.ndarray):
     """Maturity level 1..4 of scores in percent (nullable Int8; NA stays NA).
 
@@ -132,14 +122,3 @@ def positions(org_scores: pd.DataFrame) -> pd.DataFrame:
     names = {q.id: q.name_sv for q in inst.quadrants}
     out["quadrant_name"] = out["quadrant"].map(names)
     return out
-
-
-def respondent_group_scores(responses: pd.DataFrame) -> pd.DataFrame:
-    """Per respondent: category and dimension scores (mean of answered items, percent)."""
-    inst = instrument.load()
-    pct = respondent_percent(responses)
-    cols = {}
-    for group in [*(c.id for c in inst.categories), *(d.id for d in inst.dimensions)]:
-        cols[group] = pct[list(inst.principles_in(group))].mean(axis=1)
-    cols["overall"] = pct.mean(axis=1)
-    return pd.DataFrame(cols, index=responses.index)

@@ -54,9 +54,6 @@ def principle_trends(org_scores: pd.DataFrame, first: int | None = None, last: i
 
 
 # ---------------------------------------------------------------- headline means
-DIMENSION_COLUMNS = ("digital_formaga", "digitalt_arv", "overall")
-
-
 def dimension_means(org_scores: pd.DataFrame) -> pd.DataFrame:
     """National mean (percent) per year of the dimension scores and overall maturity.
 

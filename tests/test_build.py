@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -59,12 +60,12 @@ def test_every_spread_table_matches_the_published_one(default_build):
     inst = synthetic.instrument.load()
     for p in inst.principles:
         sid = sections.principle_section_id(p.id)
-        got = __import__("pandas").read_csv(out / "tables" / sid / "tbl-spread.csv")
+        got = pd.read_csv(out / "tables" / sid / "tbl-spread.csv")
         pub = published[published["table"] == f"{p.table}.1"].set_index("year")
         for row in got.itertuples(index=False):
             for k in range(1, 5):
                 expected = pub.loc[row.year, f"level_{k}_pct"]
-                expected = 0 if expected is __import__("pandas").NA else int(expected)
+                expected = 0 if pd.isna(expected) else int(expected)
                 assert abs(int(getattr(row, f"level_{k}_pct")) - expected) <= 1, (p.id, row.year, k)
 
 
@@ -236,8 +237,6 @@ def test_unchanged_sections_come_from_the_cache(small_builds, tmp_path):
 
 
 def test_exclude_careless_changes_counts_everywhere_and_says_so(small_builds):
-    import pandas as pd
-
     a, x = small_builds["a"], small_builds["x"]
     front_a = (a / "_book" / "index.html").read_text(encoding="utf-8")
     front_x = (x / "_book" / "index.html").read_text(encoding="utf-8")

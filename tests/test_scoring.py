@@ -64,10 +64,3 @@ def test_group_scores_and_quadrant(inst):
     assert pos.loc[("A", 2023), "quadrant"] == "high_low"
     assert pos.loc[("B", 2023), "quadrant"] == "high_high"  # 50 is on the split -> high
     assert pos.loc[("A", 2023), "overall"] == pytest.approx((18 * 100 + 8 * 0) / 26)
-
-
-def test_respondent_group_scores(inst):
-    df = make_responses([("A", 2023, {P: 7, "forvaltningsstyrning": 1})])
-    rs = scoring.respondent_group_scores(df)
-    assert rs.loc[0, "effektivitet"] == 50.0
-    assert np.isnan(rs.loc[0, "teknik"])

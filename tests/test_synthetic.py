@@ -30,8 +30,6 @@ def test_counts_are_consistent_with_published_percentages():
     pub = synthetic.published_spread()
     rows_2020 = pub[pub.year == 2020]
     pcts = [[int(0 if pd.isna(v) else v) for v in r] for r in rows_2020[spread.LEVEL_PCT_COLUMNS].values]
-    assert all(synthetic.level_counts_for(p, 32) is not None for p in pcts)
-    assert not all(synthetic.level_counts_for(p, n) is not None for p in pcts for n in [31])
     assert min(n for n in range(10, 40) if all(synthetic.level_counts_for(p, n) for p in pcts)) == 32
 
 

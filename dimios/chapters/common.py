@@ -19,7 +19,3 @@ def style() -> None:
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
     plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "font.size": 10,
                          "svg.hashsalt": "dimios", "axes.titleweight": "bold"})
-
-
-def level_name(k: int) -> str:
-    return f"Nivå {k}"

@@ -269,12 +269,6 @@ def model_second_order(
     return "\n".join(lines)
 
 
-def model_one_factor(items: Sequence[str], name: str = "g") -> str:
-    """Syntax of a single factor over ``items`` (used for the whole instrument)."""
-    return model_first_order({name: list(items)})
-
-
-# --------------------------------------------------------------------------- fit measures
 def rmsea_ci(chi2: float, df: float, n: float, n_groups: int = 1, level: float = 0.90) -> tuple[float, float]:
     """RMSEA confidence interval as lavaan's ``lav_fit_rmsea_ci`` (noncentral χ² inversion).
 
