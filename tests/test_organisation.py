@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from dimios import build, instrument, io, paths, sections, synthetic
+from dimios import build, instrument, io, paths, quarto, sections, synthetic
 from dimios import organisation as org
 
 DATA = paths.ROOT / "tests" / "data" / "organisation"
@@ -321,20 +321,20 @@ def test_organisation_sections_and_quarto_profile():
             assert len("".join(c["source"]).strip().splitlines()) == 1
         for name in s.parameters:
             assert f"{name} = " in "".join(params[0]["source"])
-    config = build.quarto_config("organisation")
+    config = quarto.quarto_config("organisation")
     assert config.name == "_quarto-organisation.yml"
     text = config.read_text(encoding="utf-8")
-    assert build.chapters_block(secs) in text
+    assert quarto.chapters_block(secs) in text
     cfg = yaml.safe_load(text)
     listed = _chapter_paths(cfg["book"]["chapters"]) + cfg["book"]["appendices"]
     assert listed == [f"report/notebooks/{s.output_name}" for s in secs]
     assert cfg["book"]["title"] != yaml.safe_load((paths.ROOT / "_quarto.yml").read_text())["book"]["title"]
-    assert build.quarto_config("national") == paths.ROOT / "_quarto.yml"
+    assert quarto.quarto_config("national") == paths.ROOT / "_quarto.yml"
 
 
 def test_staged_quarto_project_for_the_profile(tmp_path):
     (tmp_path / "notebooks").mkdir()
-    root = build._stage_quarto_project(tmp_path, profile="organisation")
+    root = quarto.stage_quarto_project(tmp_path, profile="organisation")
     base = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))
     prof = yaml.safe_load((root / "_quarto-organisation.yml").read_text(encoding="utf-8"))
     # Quarto concatenates lists when merging a profile: the staged base has no chapters of its own

@@ -2,7 +2,7 @@
 
 import yaml
 
-from dimios import build, instrument, paths, sections
+from dimios import build, instrument, paths, quarto, sections
 
 
 def test_national_sections_in_report_order():
@@ -34,7 +34,7 @@ def test_committed_quarto_config_matches_sections():
     # The committed _quarto.yml carries the generated block; it must equal what the
     # declaration generates (the build rewrites it; nobody edits it by hand).
     text = (paths.ROOT / "_quarto.yml").read_text(encoding="utf-8")
-    assert build.chapters_block(sections.sections()) in text
+    assert quarto.chapters_block(sections.sections()) in text
     cfg = yaml.safe_load(text)
     listed = _chapter_paths(cfg["book"]["chapters"]) + cfg["book"]["appendices"]
     assert listed == [f"report/notebooks/{s.output_name}" for s in sections.sections()]
@@ -48,11 +48,11 @@ def test_write_quarto_chapters_rewrites_only_the_block(tmp_path):
     cfg = tmp_path / "_quarto.yml"
     cfg.write_text((paths.ROOT / "_quarto.yml").read_text(encoding="utf-8"), encoding="utf-8")
     few = sections.sections()[:3]
-    assert build.write_quarto_chapters(few, cfg) is True
+    assert quarto.write_quarto_chapters(few, cfg) is True
     loaded = yaml.safe_load(cfg.read_text(encoding="utf-8"))
     assert _chapter_paths(loaded["book"]["chapters"]) == [f"report/notebooks/{s.output_name}" for s in few]
     assert loaded["book"]["title"] and loaded["format"]["html"]
-    assert build.write_quarto_chapters(few, cfg) is False
+    assert quarto.write_quarto_chapters(few, cfg) is False
 
 
 def test_parameters_parse_as_json():
