@@ -361,3 +361,31 @@ def test_corpus_is_up_to_date(tmp_path):
             continue
         assert (target / name).read_bytes() == (DATA / name).read_bytes(), name
     assert len(made) >= 15
+
+
+def test_semicolon_export_with_one_more_trailing_delimiter_on_data_rows(tmp_path):
+    """Survey tools often end every data row with ';' but not the header: the header must be
+    found with the semicolon (not the comma), and the extra empty column ignored."""
+    lines = [";".join(HEADER)] + [";".join(r) + ";" for r in BASE]
+    f = tmp_path / "export.csv"
+    f.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    res = read_responses(f)
+    pd.testing.assert_frame_equal(res.data, expected_frame())
+    text = notes_text(res)
+    assert "delimiter: semicolon" in text and "1 empty column(s) without a header ignored" in text
+    assert "title row" not in text  # the header is line 1, not the widest data row
+
+
+def test_semicolon_header_with_comma_decimals_is_not_read_as_comma_separated(tmp_path):
+    """A semicolon file whose cells hold decimal commas has more commas than semicolons in some
+    lines; the header decides the delimiter by the recognised column names."""
+    rows = [list(r) for r in BASE]
+    for r in rows:
+        for p in PIDS[:10]:
+            r[HEADER.index(p)] = r[HEADER.index(p)] + ",0"
+    lines = [";".join(HEADER)] + [";".join(r) for r in rows]
+    f = tmp_path / "decimals.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = read_responses(f)
+    pd.testing.assert_frame_equal(res.data, expected_frame())
+    assert "delimiter: semicolon" in notes_text(res)

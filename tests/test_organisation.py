@@ -445,5 +445,29 @@ def test_many_organisations_default_folder_and_comparison_with_the_rest(tmp_path
     assert quality["reference_share_careless"].notna().all()
 
 
+def test_reference_spread_is_per_principle_and_year():
+    """Shares of the data reference are of one principle's organisations in one year."""
+    from dimios import scoring
+    from tests.conftest import make_responses
+
+    P, R = "portfoljstyrning", "styrning"
+    rows = []
+    for i, a in enumerate([1, 1, 7, 7]):          # 2022: P levels 1,1,4,4; R all level 3
+        rows += [(f"O{i}", 2022, {P: a, R: 5})] * 3
+    for i, a in enumerate([3, 3, 3, 5]):          # 2023: P levels 2,2,2,3; R not answered
+        rows += [(f"O{i}", 2023, {P: a})] * 3
+    scores = scoring.organisation_scores(make_responses(rows))
+    sp = org.spread_from_scores(scores).set_index(["principle", "year"])
+    assert sp.loc[(P, 2022), org.LEVEL_PCT].tolist() == [50, 0, 0, 50]
+    assert sp.loc[(P, 2023), org.LEVEL_PCT].tolist() == [0, 75, 25, 0]
+    assert sp.loc[(R, 2022), org.LEVEL_PCT].tolist() == [0, 0, 100, 0]
+    assert (R, 2023) not in sp.index
+    means = org.national_means(scores).set_index(["principle", "year"])
+    assert means.loc[(P, 2022), "mean_pct"] == 50 and means.loc[(P, 2022), "n_organisations"] == 4
+    assert means.loc[(P, 2023), "mean_pct"] == pytest.approx((3 * 100 / 3 + 200 / 3) / 4)
+    assert means.loc[(R, 2023), "n_organisations"] == 0
+
+
 if __name__ == "__main__":  # regenerate the test export
     print(make_export())
+

@@ -64,3 +64,13 @@ def test_group_scores_and_quadrant(inst):
     assert pos.loc[("A", 2023), "quadrant"] == "high_low"
     assert pos.loc[("B", 2023), "quadrant"] == "high_high"  # 50 is on the split -> high
     assert pos.loc[("A", 2023), "overall"] == pytest.approx((18 * 100 + 8 * 0) / 26)
+
+
+def test_exactly_two_valid_answers_is_below_the_minimum_of_three():
+    # two answers and a "vet ej": no score; a third answer gives one
+    two = [("A", 2023, {P: 6}), ("A", 2023, {P: 7}), ("A", 2023, {P: None})]
+    org = scoring.organisation_scores(make_responses(two))
+    assert np.isnan(org.loc[("A", 2023), P]) and org.loc[("A", 2023), "n_respondents"] == 3
+    assert scoring.principle_levels(org).isna().loc[("A", 2023), P]
+    three = two + [("A", 2023, {P: 5})]
+    assert scoring.organisation_scores(make_responses(three)).loc[("A", 2023), P] == pytest.approx(5 / 6 * 100)

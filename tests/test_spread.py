@@ -44,3 +44,31 @@ def test_compare_cell_by_cell():
     changed.loc[0, "level_2_pct"] = 42
     diff = spread.compare(changed, pub)
     assert diff.difference.abs().sum() == 1
+
+
+def test_percentages_are_per_principle_and_year():
+    """Each row's shares are of that principle's organisations in that year (not of the year, the
+    principle over all years, or the level)."""
+    R = "styrning"
+    rows = []
+    # 2022: P levels 1,1,4,4 -> 50/0/0/50, R all level 3 (answer 5 = 66.7 %);
+    # 2023: P levels 2,2,2,3 -> 0/75/25/0 (answers 3 = 33.3 %, 5), R not answered
+    for i, a in enumerate([1, 1, 7, 7]):
+        rows += [(f"O{i}", 2022, {P: a, R: 5})] * 3
+    for i, a in enumerate([3, 3, 3, 5]):
+        rows += [(f"O{i}", 2023, {P: a})] * 3
+    org = scoring.organisation_scores(make_responses(rows))
+    pct = spread.LEVEL_PCT_COLUMNS
+    wide = spread.spread_wide(org).set_index(["principle", "year"])
+    assert wide.loc[(P, 2022), pct].tolist() == [50, 0, 0, 50]
+    assert wide.loc[(P, 2023), pct].tolist() == [0, 75, 25, 0]
+    assert wide.loc[(R, 2022), pct].tolist() == [0, 0, 100, 0]
+    assert (R, 2023) not in wide.index
+    assert wide.loc[(P, 2022), "n"] == 4 and wide.loc[(P, 2023), "n"] == 4 and wide.loc[(R, 2022), "n"] == 4
+    assert wide.loc[(P, 2023), ["level_1_n", "level_2_n", "level_3_n", "level_4_n"]].tolist() == [0, 3, 1, 0]
+    counts = spread.level_counts(org)
+    assert counts.groupby(["principle", "year"])["count"].sum().equals(
+        counts.groupby(["principle", "year"])["n"].first())
+    table = spread.spread_table(org).set_index(["principle", "year"])
+    assert table.loc[("Portföljstyrning", 2023), pct].tolist() == [pd.NA, 75, 25, pd.NA]
+    assert table.loc[("Styrning", 2022), "table"] == "26.1"
