@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 from scipy import optimize, stats
 
-from dimios import instrument, paths, spread
+from dimios import instrument, paths, reference, spread
 
 PARAMS_FILE = "synthetic.yml"
 
@@ -51,11 +51,8 @@ def published_spread() -> pd.DataFrame:
 
 
 def published_trend_class(principle_id: str) -> str:
-    classes = params()["trend_classes"]
-    for name in ("negative", "stable"):
-        if principle_id in classes[name]:
-            return name
-    return "positive"
+    """The published trend class (calibration target 3), from ``dimios.reference``."""
+    return reference.trend_class(principle_id)
 
 
 # ---------------------------------------------------------------- 1. counts
@@ -84,6 +81,24 @@ def level_counts_for(pcts: list[int], n: int) -> list[int] | None:
         if best_err is None or err < best_err - 1e-12:
             best, best_err = list(combo), err
     return best
+
+
+def _feasible(pcts: list[int], n: int) -> bool:
+    """Whether some integer counts summing to n round (half up) to every percentage."""
+    intervals = [_count_interval(p, n) for p in pcts]
+    if any(iv is None for iv in intervals):
+        return False
+    return sum(iv[0] for iv in intervals) <= n <= sum(iv[1] for iv in intervals)
+
+
+def minimal_organisation_counts(limit: int = 2000) -> dict[int, int]:
+    """Per year, the smallest organisation count that reproduces every published row of that year."""
+    pub = published_spread()
+    out = {}
+    for year, rows in pub.groupby("year"):
+        pcts = [[int(0 if pd.isna(v) else v) for v in r] for r in rows[spread.LEVEL_PCT_COLUMNS].to_numpy()]
+        out[int(year)] = next((n for n in range(1, limit + 1) if all(_feasible(p, n) for p in pcts)), None)
+    return out
 
 
 def target_counts(scale: float = 1.0) -> pd.DataFrame:
@@ -213,31 +228,42 @@ def _factor_draw(rng, n, inst, p_lat, item_loading):
 
 
 def _participation(rng, p, years, n_year, total):
-    """Boolean matrix organisations x years with the given column sums."""
+    """Boolean matrix organisations x years: column sums ``n_year``, every organisation in some year.
+
+    Each year first admits the newcomers still needed to reach ``total`` distinct
+    organisations (spread evenly over the remaining years), then keeps last year's
+    organisations with probability ``stay_probability`` as far as room is left, then
+    fills up with organisations measured in an earlier year.
+    """
+    if total > sum(n_year[y] for y in years):
+        raise ValueError(f"{total} distinct organisations do not fit into {sum(n_year.values())} organisation-years")
     part = np.zeros((total, len(years)), dtype=bool)
     ever = np.zeros(total, dtype=bool)
     for t, y in enumerate(years):
         need = n_year[y]
-        chosen = []
+        missing = total - int(ever.sum())
+        remaining_years = len(years) - t
+        want_new = missing if remaining_years == 1 else int(np.ceil(missing / remaining_years))
+        want_new = min(want_new, need)
+        chosen: list[int] = []
         if t > 0:
             prev = np.flatnonzero(part[:, t - 1])
             stay = prev[rng.random(prev.size) < p["stay_probability"]]
-            chosen.extend(stay[:need].tolist())
-        # newcomers first (so that the total is reached), then returners
-        remaining_years = len(years) - t
-        unseen = np.flatnonzero(~ever & ~np.isin(np.arange(total), chosen))
-        missing_total = total - ever.sum() - len(set(chosen) - set(np.flatnonzero(ever)))
-        want_new = int(np.ceil(max(missing_total, 0) / remaining_years)) if t < len(years) - 1 else max(missing_total, 0)
-        new = rng.permutation(unseen)[: max(0, min(want_new, need - len(chosen)))]
-        chosen.extend(new.tolist())
-        if len(chosen) < need:
+            chosen.extend(stay[: need - want_new].tolist())
+        unseen = np.flatnonzero(~ever)
+        chosen.extend(rng.permutation(unseen)[:want_new].tolist())
+        if len(chosen) < need:  # returners: measured before, not in this year yet
             pool = np.setdiff1d(np.flatnonzero(ever), chosen)
             chosen.extend(rng.permutation(pool)[: need - len(chosen)].tolist())
-        if len(chosen) < need:
-            pool = np.setdiff1d(np.arange(total), chosen)
+        if len(chosen) < need:  # more newcomers than planned
+            pool = np.setdiff1d(unseen, chosen)
             chosen.extend(rng.permutation(pool)[: need - len(chosen)].tolist())
+        if len(chosen) < need:
+            raise ValueError(f"year {y}: {need} organisations needed, only {len(chosen)} available")
         part[chosen, t] = True
         ever |= part[:, t]
+    if not ever.all():
+        raise ValueError(f"only {int(ever.sum())} of {total} organisations could be placed in a year")
     return part
 
 
@@ -369,6 +395,12 @@ def generate(seed: int | None = None, scale: float = 1.0) -> Panel:
         ctype[u < edges[0]] = "straightline"
         ctype[(u >= edges[0]) & (u < edges[1])] = "random"
         ctype[(u >= edges[1]) & (u < edges[2])] = "alternating"
+        # at most a share of an organisation-year's respondents are careless, so that its
+        # diligent respondents can carry it to its target level (step 4, repair)
+        cap = np.floor(np.bincount(org_idx, minlength=members.size) * cp["max_share_per_organisation"])
+        drawn = np.flatnonzero(ctype != "")
+        rank = _within_group_rank(org_idx[drawn], rng.random(drawn.size))
+        ctype[drawn[rank >= cap[org_idx[drawn]]]] = ""
         sl = ctype == "straightline"
         answers[sl] = rng.integers(lo_ans, hi_ans + 1, size=sl.sum())[:, None]
         rd = ctype == "random"
@@ -411,7 +443,7 @@ def generate(seed: int | None = None, scale: float = 1.0) -> Panel:
     careless = np.concatenate(all_careless)
     tmat = np.vstack(all_targets)
     answers = _ensure_min_valid(answers, full_answers, groups, careless, inst.scoring.min_valid_answers, rng)
-    answers = _repair(answers, groups, careless, tmat, inst, rng)
+    answers = _repair(answers, full_answers, groups, careless, tmat, inst, rng)
 
     responses = pd.concat(frames, ignore_index=True)
     item_frame = pd.DataFrame(answers, columns=pids)
@@ -426,11 +458,11 @@ def generate(seed: int | None = None, scale: float = 1.0) -> Panel:
 
 
 def _ensure_min_valid(answers, full, groups, careless, min_valid, rng):
-    """Restore "vet ej" answers where an organisation would have too few valid answers."""
+    """Restore "vet ej" answers where an organisation would have too few valid diligent answers."""
     answers = answers.copy()
     for j in range(answers.shape[1]):
         col = answers[:, j]
-        valid = ~np.isnan(col)
+        valid = ~np.isnan(col) & ~careless
         n_valid = np.bincount(groups, weights=valid, minlength=groups.max() + 1)
         need = np.maximum(min_valid - n_valid, 0)
         cand = np.isnan(col) & ~careless
@@ -443,46 +475,73 @@ def _ensure_min_valid(answers, full, groups, careless, min_valid, rng):
     return answers
 
 
-def _repair(answers, groups, careless, tmat, inst, rng, max_passes=200):
+def _repair(answers, full, groups, careless, tmat, inst, rng):
     """Move diligent answers by single steps until each organisation hits its target.
 
     The target sum of answers per organisation-year and principle is the rounded
     target mean times the number of valid answers, nudged so its mean lies in the
-    target level's band.
+    target level's band. Where the diligent answers cannot reach it (a few valid
+    answers far from the target beside careless ones), the group's "vet ej" answers
+    of diligent respondents are restored and the step is repeated.
     """
     answers = answers.copy()
-    lo_ans, hi_ans = inst.scale.min, inst.scale.max
-    step = 100.0 / (hi_ans - lo_ans)
-    cuts = np.asarray(inst.scoring.cut_points)
     n_groups = tmat.shape[0]
     for j in range(answers.shape[1]):
         col = answers[:, j]
-        valid = ~np.isnan(col)
-        n_valid = np.bincount(groups, weights=valid, minlength=n_groups)
-        t_pct = tmat[:, j]
-        t_level = np.searchsorted(cuts, t_pct, side="right")
-        goal = np.rint((lo_ans + t_pct / step) * n_valid)
-        # nudge into the band
-        for _ in range(3):
-            mean_pct = np.where(n_valid > 0, (goal / np.maximum(n_valid, 1) - lo_ans) * step, 0)
-            lvl = np.searchsorted(cuts, mean_pct, side="right")
-            goal = goal + (lvl < t_level) - (lvl > t_level)
-        movable = valid & ~careless
-        for _ in range(max_passes):
-            s = np.bincount(groups, weights=np.where(valid, col, 0.0), minlength=n_groups)
-            diff = (goal - s).astype(np.int64)
-            if not diff.any():
-                break
-            d = diff[groups]
-            can = movable & (((d > 0) & (col < hi_ans)) | ((d < 0) & (col > lo_ans)))
-            idx = np.flatnonzero(can)
-            if idx.size == 0:
-                break
-            ranks = _within_group_rank(groups[idx], rng.random(idx.size))
-            move = idx[ranks < np.abs(d[idx])]
-            col[move] += np.sign(d[move])
+        off = _repair_column(col, groups, careless, tmat[:, j], n_groups, inst, rng)
+        if off.any():
+            restore = np.isnan(col) & ~careless & off[groups]
+            col[restore] = full[restore, j]
+            off = _repair_column(col, groups, careless, tmat[:, j], n_groups, inst, rng)
+        wrong = _level_misses(col, groups, tmat[:, j], n_groups, inst)
+        if wrong.any():
+            raise RuntimeError(f"synthetic panel: {int(wrong.sum())} organisation-years miss their target level "
+                               f"on {inst.principles[j].id}")
         answers[:, j] = col
     return answers
+
+
+def _level_misses(col, groups, t_pct, n_groups, inst):
+    """Groups whose mean answer is not in the target level (groups without answers are not checked)."""
+    cuts = np.asarray(inst.scoring.cut_points)
+    valid = ~np.isnan(col)
+    n = np.bincount(groups, weights=valid, minlength=n_groups)
+    total = np.bincount(groups, weights=np.where(valid, col, 0.0), minlength=n_groups)
+    mean_pct = inst.scale.to_percent(total / np.maximum(n, 1))
+    got = np.searchsorted(cuts, np.round(mean_pct, 9), side="right")
+    return (n > 0) & (got != np.searchsorted(cuts, t_pct, side="right"))
+
+
+def _repair_column(col, groups, careless, t_pct, n_groups, inst, rng, max_passes=200):
+    """One principle's repair (in place); returns the groups still off their goal."""
+    lo_ans, hi_ans = inst.scale.min, inst.scale.max
+    step = 100.0 / (hi_ans - lo_ans)
+    cuts = np.asarray(inst.scoring.cut_points)
+    valid = ~np.isnan(col)
+    n_valid = np.bincount(groups, weights=valid, minlength=n_groups)
+    t_level = np.searchsorted(cuts, t_pct, side="right")
+    goal = np.rint((lo_ans + t_pct / step) * n_valid)
+    # nudge into the band
+    for _ in range(3):
+        mean_pct = np.where(n_valid > 0, (goal / np.maximum(n_valid, 1) - lo_ans) * step, 0)
+        lvl = np.searchsorted(cuts, mean_pct, side="right")
+        goal = goal + (lvl < t_level) - (lvl > t_level)
+    movable = valid & ~careless
+    diff = np.zeros(n_groups, dtype=np.int64)
+    for _ in range(max_passes):
+        s = np.bincount(groups, weights=np.where(valid, col, 0.0), minlength=n_groups)
+        diff = (goal - s).astype(np.int64)
+        if not diff.any():
+            break
+        d = diff[groups]
+        can = movable & (((d > 0) & (col < hi_ans)) | ((d < 0) & (col > lo_ans)))
+        idx = np.flatnonzero(can)
+        if idx.size == 0:
+            break
+        ranks = _within_group_rank(groups[idx], rng.random(idx.size))
+        move = idx[ranks < np.abs(d[idx])]
+        col[move] += np.sign(d[move])
+    return diff != 0
 
 
 def truth_path_for(out) -> "Path":
