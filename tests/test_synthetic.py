@@ -141,3 +141,17 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
     assert a.read_bytes() == b.read_bytes()
     assert a.read_bytes() != c.read_bytes()
     assert synthetic.truth_path_for(a).read_bytes() == synthetic.truth_path_for(b).read_bytes()
+
+
+def test_default_panel_is_regenerated_when_the_generator_changes(tmp_path, monkeypatch):
+    target = tmp_path / "default" / "panel.parquet"
+    monkeypatch.setattr(synthetic, "default_panel_path", lambda: target)
+    calls = []
+    monkeypatch.setattr(synthetic, "write_panel", lambda path: (calls.append(path), path.parent.mkdir(
+        parents=True, exist_ok=True), path.write_bytes(b"x")))
+    synthetic.ensure_default_panel()
+    synthetic.ensure_default_panel()
+    assert len(calls) == 1  # second call: up to date
+    monkeypatch.setattr(synthetic, "generator_fingerprint", lambda: "another generator")
+    synthetic.ensure_default_panel()
+    assert len(calls) == 2
