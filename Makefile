@@ -1,13 +1,14 @@
 # Two commands a newcomer needs (see README.md):
 #   make report   build the whole report on the embedded synthetic default data
 #   make test     run the test suite
-# Both bootstrap a virtual environment in .venv on first use.
+#   make golden   recompute the R reference values (tests/reference/, needs Rscript) and compare
+# All bootstrap a virtual environment in .venv on first use.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test install clean
+.PHONY: report test install clean golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,13 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q
+
+# R golden values: rerun tests/reference/golden.R where R is installed (R, lavaan, psych,
+# GPArotation, semTools, jsonlite), then compare; without R the committed JSON is used.
+golden: $(STAMP)
+	@if command -v Rscript >/dev/null 2>&1; then Rscript tests/reference/golden.R; \
+	else echo "Rscript not found: comparing with the committed tests/reference/golden_r.json"; fi
+	$(BIN)/python -m pytest -q -p no:xdist tests/test_golden_r.py
 
 clean:
 	rm -rf $(VENV) report/_book report/notebooks report/provenance.json

@@ -28,9 +28,11 @@ structure), because semopy lacks SRMR and the RMSEA CI and its RMSEA uses N-1:
 
 semopy's GFI/AGFI are not reported (semopy's GFI is the NFI formula).
 
-Golden test: Holzinger & Swineford (1939) three-factor model reproduces lavaan's
+Golden tests: Holzinger & Swineford (1939) three-factor model reproduces lavaan's
 published output (χ² 85.306, df 24, CFI .931, TLI .896, RMSEA .092 [.071, .114],
-SRMR .065).
+SRMR .065); ``tests/test_golden_r.py`` compares KMO, Bartlett, parallel analysis, the
+EFA (loadings, Φ, communalities) and the three instrument CFA models with R (psych,
+lavaan) on a fixed synthetic data set (``tests/reference/``).
 """
 
 from __future__ import annotations
@@ -179,8 +181,9 @@ def parallel_analysis(
 @dataclass
 class EFAResult:
     """Result of :func:`efa`: pattern loadings (items × factors, plus
-    ``communality``), factor correlations (identity for orthogonal rotations),
-    explained variance and the settings."""
+    ``communality``), factor correlations Φ (identity for orthogonal rotations),
+    explained variance and the settings. Column ``F1`` of the loadings, row and column
+    ``F1`` of Φ and the ``F1`` row of ``variance`` are the same factor."""
 
     loadings: pd.DataFrame
     factor_correlations: pd.DataFrame
@@ -190,15 +193,48 @@ class EFAResult:
     method: str
 
 
+def _rotate(unrotated: np.ndarray, rotation: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate loadings with factor_analyzer's ``Rotator``; returns (pattern Λ, Φ).
+
+    Orthogonal rotations (and no rotation) have Φ = I. For oblique rotations Φ is the
+    rotator's ``phi_`` (T'T of the rotation matrix T), in the column order of Λ.
+    """
+    from factor_analyzer.rotator import OBLIQUE_ROTATIONS, Rotator
+
+    k = unrotated.shape[1]
+    if rotation is None or k < 2:
+        return unrotated.copy(), np.eye(k)
+    rot = Rotator(method=rotation)
+    lam = np.asarray(rot.fit_transform(unrotated), dtype=float)
+    phi = np.asarray(rot.phi_, dtype=float) if rotation in OBLIQUE_ROTATIONS and rot.phi_ is not None else np.eye(k)
+    return lam, phi
+
+
 def efa(items_df: pd.DataFrame, n_factors: int, *, rotation: str = "oblimin", method: str = "minres") -> EFAResult:
     """Exploratory factor analysis with factor_analyzer on complete cases.
 
     Extraction ``method`` (default minres, as psych::fa) and ``rotation`` (default
     oblimin, an oblique rotation as psych::fa's default, because the DiMiOS
-    categories are expected to correlate) are explicit. Missing values are removed
-    listwise before fitting, so factor_analyzer's silent median imputation never
-    applies. For a deterministic presentation factors are ordered by their sum of
-    squared loadings and reflected so that each column sum of loadings is positive.
+    categories are expected to correlate; ``None`` for none) are explicit.
+
+    What factor_analyzer 0.5.1 does, and what this function does instead:
+
+    * ``FactorAnalyzer`` imputes column medians for missing values by default
+      (``impute="median"``) and rotates with promax by default. Here missing values
+      are removed listwise before fitting (``impute="drop"`` is set as well, so no
+      imputation can ever happen) and the rotation is always passed explicitly.
+    * After an oblique rotation ``FactorAnalyzer.fit`` reflects the factors and then
+      sorts the columns of ``loadings_`` (and ``structure_``) by explained variance,
+      but leaves ``phi_`` in the unsorted order: Φ does not belong to the loading
+      columns it is shown with, and communalities diag(ΛΦΛ') computed from the two
+      are wrong. Therefore the factors are extracted unrotated and rotated here with
+      factor_analyzer's ``Rotator`` (the same algorithm ``fit`` uses: GPA oblimin,
+      γ = 0, no Kaiser normalisation, as GPArotation's default used by psych::fa),
+      and one permutation and one reflection are applied to Λ and Φ together.
+
+    Presentation (deterministic): factors are ordered by their sum of squared
+    pattern loadings (largest first, as psych::fa) and reflected so that each column
+    sum of loadings is positive. Communalities are diag(ΛΦΛ') (psych's ``h2``).
 
     Returns
     -------
@@ -208,14 +244,13 @@ def efa(items_df: pd.DataFrame, n_factors: int, *, rotation: str = "oblimin", me
 
     x = complete_cases(items_df)
     arr = x.to_numpy()
-    assert not np.isnan(arr).any()
-    fa = FactorAnalyzer(n_factors=n_factors, rotation=rotation if n_factors > 1 else None, method=method)
+    if np.isnan(arr).any():  # complete_cases guarantees this; never let factor_analyzer impute
+        raise ValueError("efa: missing values after listwise deletion")
+    fa = FactorAnalyzer(n_factors=n_factors, rotation=None, method=method, impute="drop")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # sklearn's force_all_finite rename
         fa.fit(arr)
-    lam = np.asarray(fa.loadings_, dtype=float)
-    phi = getattr(fa, "phi_", None)
-    phi = np.eye(n_factors) if phi is None else np.asarray(phi, dtype=float)
+    lam, phi = _rotate(np.asarray(fa.loadings_, dtype=float), rotation if n_factors > 1 else None)
     order = np.argsort(-(lam**2).sum(axis=0), kind="stable")
     lam, phi = lam[:, order], phi[np.ix_(order, order)]
     sign = np.where(lam.sum(axis=0) < 0, -1.0, 1.0)
