@@ -3,7 +3,7 @@
     .venv/bin/python tests/reference/make_data.py
 
 * ``golden_synthetic.csv``: the project's synthetic generator (:func:`dimios.synthetic.generate`)
-  with seed 20240601 and scale 0.12: 3,373 respondents, all 26 principles, 2020–2023,
+  with seed 20240601 and scale 0.12: 2,971 respondents, all 26 principles, 2020–2023,
   in the data contract's CSV format (``dimios.io.write_responses``; "vet ej" is an
   empty cell). Careless respondents are planted as in the default panel and are kept:
   the report's default build does not exclude them.
