@@ -200,6 +200,18 @@ def test_efa_phi_follows_the_loading_columns():
     assert np.abs(res.loadings["communality"].to_numpy() - true_h2).max() < 0.06
 
 
+def test_efa_communalities_do_not_depend_on_the_rotation(hs):
+    # diag(ΛΦΛ') is invariant under any rotation: with Φ in the wrong column order (the
+    # factor_analyzer 0.5.1 trap) the oblique communalities would differ from the others
+    x = hs[[f"x{i}" for i in range(1, 10)]]
+    base = factor.efa(x, 3, rotation=None).loadings["communality"]
+    for rotation in ("varimax", "oblimin", "promax", "quartimin"):
+        got = factor.efa(x, 3, rotation=rotation)
+        np.testing.assert_allclose(got.loadings["communality"], base, atol=1e-8, err_msg=rotation)
+        phi = got.factor_correlations.to_numpy()
+        np.testing.assert_allclose(np.diag(phi), 1.0, atol=1e-8)
+
+
 # ---------------------------------------------------------------- CFA
 def test_cfa_fit_matches_lavaan(report, golden):
     # lavaan::cfa(model, data = Xc, estimator = "ML"); fitMeasures(fit, c("npar", "chisq", "df",
