@@ -274,6 +274,8 @@ def build(opts: BuildOptions) -> Path:
         try:
             org_id = organisation.select_organisation(result.data, opts.organisation or user_parameters.get(
                 "organisation", ""))
+            organisation.check_reportable(result.data, org_id, user_parameters.get("privacy_threshold"),
+                                          user_parameters.get("years"))
         except organisation.OrganisationError as exc:
             raise BuildError(f"organisation report: {exc}") from None
         user_parameters["organisation"] = org_id

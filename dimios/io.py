@@ -69,7 +69,8 @@ def read_raw(path, mapping=None, *, instr=None) -> tuple[pd.DataFrame, list[str]
     instr = instr or _instrument.load()
     path = Path(path)
     notes: list[str] = []
-    lookup = _header_lookup(instr, load_mapping(mapping, instr=instr) if mapping is not None else None)
+    mapping = load_mapping(mapping, instr=instr) if mapping is not None else None
+    lookup = _header_lookup(instr, mapping)
     if not path.exists():
         raise fail(path, "an existing file", note="file not found")
     if path.is_dir():
@@ -92,20 +93,39 @@ def read_raw(path, mapping=None, *, instr=None) -> tuple[pd.DataFrame, list[str]
         raise
     except OSError as exc:
         raise fail(path, "a readable file", note=f"cannot read the file: {exc.strerror or exc}") from None
-    raw = _rename_headers(raw, lookup, notes, path)
+    second = _second_header_row(raw, lookup)
+    raw = _rename_headers(raw, lookup, notes, path, mapping)
+    if second is not None:
+        raw.attrs["second_header"] = second
     return raw, notes
 
 
-def load_mapping(mapping, *, instr=None) -> dict[str, str | None]:
+class ColumnMapping(dict):
+    """{source header: contract column or None}, plus where each entry is in the mapping file.
+
+    ``path``: the mapping file (``"<mapping>"`` for a dict); ``lines``: {source: line number}
+    (empty for a dict)."""
+
+    def __init__(self, items=(), path: str = "<mapping>", lines: dict | None = None):
+        super().__init__(items)
+        self.path = str(path)
+        self.lines = dict(lines or {})
+
+
+def load_mapping(mapping, *, instr=None) -> ColumnMapping:
     """Column-mapping file -> {source header: contract column or None (= ignore the column)}.
 
     YAML: a mapping ``source: target`` (optionally under a ``columns:`` key) or a list of
     ``{source, target}``; CSV: two columns with the header ``source,target`` (comma or
     semicolon). A target that is empty/``null``/``ignore`` drops the column explicitly.
+    The file may be UTF-8 or Windows-1252 (as data files). Problems are reported with the
+    line of the mapping file they are on.
     """
     instr = instr or _instrument.load()
+    if isinstance(mapping, ColumnMapping):
+        return mapping
     if isinstance(mapping, dict):
-        pairs = list(mapping.items())
+        pairs = [(k, v, None) for k, v in mapping.items()]
         mpath = "<mapping>"
     else:
         mpath = Path(mapping)
@@ -122,30 +142,45 @@ def load_mapping(mapping, *, instr=None) -> dict[str, str | None]:
                            note="unknown file type")
         except DataValidationError:
             raise
-        except Exception as exc:  # yaml errors, decoding errors
-            raise fail(mpath, "a YAML mapping 'source: target' or a CSV with columns source,target",
-                       note=f"cannot read the mapping file ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
+        except OSError as exc:
+            raise fail(mpath, "a readable column-mapping file",
+                       note=f"cannot read the file: {exc.strerror or exc}") from None
     contract = contract_columns(instr)
     by_norm = {norm_text(c): c for c in contract}
     problems = []
-    result: dict[str, str | None] = {}
-    for i, (source, target) in enumerate(pairs, start=1):
+    result = ColumnMapping(path=str(mpath))
+    seen: dict[str, tuple[str, str | None, int | None]] = {}  # normalised source -> (source, target, line)
+
+    def problem(line, column, value, expected, note=None):
+        problems.append(Problem(str(mpath), line, column, value, expected, note, "line"))
+
+    for i, (source, target, line) in enumerate(pairs, start=1):
+        line = line if line is not None else (None if mpath == "<mapping>" else i)
         if source is None or not str(source).strip():
-            problems.append(Problem(str(mpath), i, "source", None, "a source header", "empty"))
+            problem(line, "source", None, "a source header", "empty")
             continue
         if target is None or norm_text(target) in _DROP_WORDS:
-            result[str(source)] = DROP
-            continue
-        t = by_norm.get(norm_text(target))
-        if t is None:
-            import difflib
+            t = DROP
+        else:
+            t = by_norm.get(norm_text(target))
+            if t is None:
+                import difflib
 
-            close = difflib.get_close_matches(norm_text(target), list(by_norm), n=1, cutoff=0.75)
-            hint = f" — did you mean '{by_norm[close[0]]}'?" if close else ""
-            problems.append(Problem(str(mpath), i, "target", str(target),
-                                    "a column of the data contract or empty (ignore)" + hint))
+                close = difflib.get_close_matches(norm_text(target), list(by_norm), n=1, cutoff=0.75)
+                hint = f" — did you mean '{by_norm[close[0]]}'?" if close else ""
+                problem(line, "target", str(target), "a column of the data contract or empty (ignore)" + hint)
+                continue
+        key = norm_text(source)
+        if key in seen and seen[key][1] != t:
+            first_src, first_t, first_line = seen[key]
+            problem(line, "source", str(source), "each header listed once",
+                    f"also on line {first_line} with another target ('{first_t or 'ignore'}' there, "
+                    f"'{t or 'ignore'}' here)" if first_line else "listed twice with different targets")
             continue
+        seen[key] = (str(source), t, line)
         result[str(source)] = t
+        if line is not None:
+            result.lines[str(source)] = line
     if problems:
         raise DataValidationError(problems, str(mpath))
     return result
@@ -178,39 +213,76 @@ def write_responses(df: pd.DataFrame, path) -> Path:
     return path
 
 
+def _mapping_text(path: Path) -> str:
+    """A mapping file's text: UTF-8 (with or without BOM) or, failing that, Windows-1252."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise fail(path, "a text file in UTF-8 or Windows-1252",
+                   note=f"undecodable byte 0x{data[exc.start]:02x} at position {exc.start}") from None
+
+
 def _mapping_pairs_yaml(path: Path) -> list[tuple]:
+    """(source, target, line) for every entry of a YAML mapping file; YAML errors with their line."""
     import yaml
 
-    doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    if isinstance(doc, dict) and set(doc) == {"columns"}:
-        doc = doc["columns"]
-    if isinstance(doc, dict):
-        return [(k, v) for k, v in doc.items()]
-    if isinstance(doc, list) and all(isinstance(x, dict) and "source" in x for x in doc):
-        return [(x["source"], x.get("target")) for x in doc]
-    raise fail(path, "a YAML mapping 'source: target' (or a list of {source, target})",
-               note="unexpected YAML structure" if doc is not None else "the mapping file is empty")
+    expected = "a YAML mapping 'source: target' (or a list of {source, target})"
+    text = _mapping_text(path)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+
+        def value(n):
+            return loader.construct_object(n, deep=True)
+
+        if isinstance(node, yaml.MappingNode) and len(node.value) == 1 and value(node.value[0][0]) == "columns":
+            node = node.value[0][1]
+        if isinstance(node, yaml.MappingNode):
+            return [(value(k), value(v), k.start_mark.line + 1) for k, v in node.value]
+        if isinstance(node, yaml.SequenceNode):
+            out = []
+            for item in node.value:
+                entry = value(item)
+                if not (isinstance(entry, dict) and "source" in entry):
+                    raise fail(path, expected, row=item.start_mark.line + 1, row_label="line",
+                               note="a list entry without 'source'")
+                out.append((entry["source"], entry.get("target"), item.start_mark.line + 1))
+            return out
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        what = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise fail(path, expected, row=mark.line + 1 if mark is not None else None, row_label="line",
+                   note=f"YAML syntax error: {what}"
+                   + (f" (column {mark.column + 1}; a header with ':' or '#' must be in quotes)" if mark else "")
+                   ) from None
+    finally:
+        loader.dispose()
+    raise fail(path, expected, note="unexpected YAML structure" if node is not None else "the mapping file is empty")
 
 
 def _mapping_pairs_csv(path: Path) -> list[tuple]:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
+    """(source, target, line) for every row of a CSV mapping file (comments and blank lines skipped)."""
+    text = _mapping_text(path)
+    numbered = [(i, ln) for i, ln in enumerate(text.splitlines(), start=1)
+                if ln.strip() and not ln.lstrip().startswith("#")]
+    if not numbered:
         raise fail(path, "a CSV with the header source,target", note="the mapping file is empty")
-    delim = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    rows = list(csv.reader(lines, delimiter=delim))
-    if [norm_text(c) for c in rows[0][:2]] != ["source", "target"]:
-        raise fail(path, "a CSV with the header source,target", row=1, value=delim.join(rows[0]),
-                   note="wrong header")
+    first_line, first = numbered[0]
+    delim = ";" if first.count(";") > first.count(",") else ","
+    rows = [(i, next(csv.reader([ln], delimiter=delim))) for i, ln in numbered]
+    if [norm_text(c) for c in rows[0][1][:2]] != ["source", "target"]:
+        raise fail(path, "a CSV with the header source,target", row=first_line, value=delim.join(rows[0][1]),
+                   note="wrong header", row_label="line")
     out = []
-    for i, r in enumerate(rows[1:], start=2):
+    for i, r in rows[1:]:
         if len(r) < 1 or len(r) > 2:
-            raise fail(path, "two cells per row: source,target", row=i, value=delim.join(r))
-        out.append((r[0].strip(), r[1].strip() if len(r) > 1 else ""))
+            raise fail(path, "two cells per row: source,target", row=i, value=delim.join(r), row_label="line")
+        out.append((r[0].strip(), r[1].strip() if len(r) > 1 else "", i))
     return out
 
 
@@ -242,24 +314,77 @@ def _find_header(rows: list[list], lookup) -> int | None:
     return None
 
 
-def _rename_headers(raw: pd.DataFrame, lookup, notes: list[str], path) -> pd.DataFrame:
+def _second_header_row(raw: pd.DataFrame, lookup) -> dict | None:
+    """The first data row when it holds column names (>= 3 recognised), as a two-row header
+    with merged cells leaves it: {"row": row number, "names": [the names]}."""
+    if not len(raw) or not raw.shape[1]:
+        return None
+    cells = [c for c in raw.iloc[0].tolist() if isinstance(c, str) and c.strip()]
+    names = [c.strip() for c in cells if norm_text(c) in lookup and lookup[norm_text(c)][0] is not None]
+    if len(names) < 3:
+        return None
+    return {"row": int(raw.index[0]), "names": names}
+
+
+def _duplicate_targets(columns: list[str], new: list[str], reasons: list[str | None], mapping, path) -> None:
+    """Two columns of the data renamed to one contract column, at least one by the mapping file:
+    the mapping file is at fault; raise with the lines of the mapping file."""
+    def line_of(header: str) -> int | None:
+        return next((ln for src, ln in mapping.lines.items() if norm_text(src) == norm_text(header)), None)
+
+    data_name = Path(str(path)).name
+    by_target: dict[str, list[int]] = {}
+    for j, t in enumerate(new):
+        if reasons[j] is not None:
+            by_target.setdefault(t, []).append(j)
+    problems = []
+    for target, idx in by_target.items():
+        if len(idx) < 2 or not any(reasons[j] == "mapping" for j in idx):
+            continue
+        for j in idx:
+            if reasons[j] != "mapping":
+                continue
+            others = []
+            for o in idx:
+                if o == j:
+                    continue
+                if reasons[o] == "mapping":
+                    ln = line_of(columns[o])
+                    others.append(f"'{_short(columns[o])}'" + (f" (line {ln})" if ln else "") + " mapped there too")
+                else:
+                    others.append(f"'{_short(columns[o])}', which already is that column")
+            problems.append(Problem(
+                mapping.path, line_of(columns[j]), None, _short(columns[j]),
+                "each column of the data contract mapped from one header only (remove or change one of the lines)",
+                f"maps to '{target}', but {data_name} also has " + " and ".join(others), "line"))
+    if problems:
+        raise DataValidationError(problems, mapping.path)
+
+
+def _rename_headers(raw: pd.DataFrame, lookup, notes: list[str], path, mapping=None) -> pd.DataFrame:
     new, drop = [], []
+    reasons: list[str | None] = []
     how: dict[str, list[str]] = {}
     for c in raw.columns:
         c = str(c)
         hit = lookup.get(norm_text(c))
         if hit is None:
             new.append(c)
+            reasons.append(None)
             continue
         target, reason = hit
         if target is None:
             drop.append(c)
             new.append(c)
+            reasons.append(None)
             continue
         if c != target:
             item = target if reason in ("statement", "name") else f"'{_short(c)}' → {target}"
             how.setdefault(reason, []).append(item)
         new.append(target)
+        reasons.append(reason)
+    if mapping is not None:
+        _duplicate_targets([str(c) for c in raw.columns], new, reasons, mapping, path)
     raw = raw.copy(deep=False)
     raw.columns = new
     if drop:

@@ -65,17 +65,54 @@ def select_organisation(responses: pd.DataFrame, organisation: str | None = None
     if wanted.lower() in ("", "auto"):
         if len(orgs) == 1:
             return orgs[0]
-        shown = ", ".join(orgs[:10]) + (f", … ({len(orgs)} in all)" if len(orgs) > 10 else "")
         raise OrganisationError(f"the file holds {len(orgs)} organisations; choose one with --organisation ID "
-                                f"(one of: {shown})")
+                                f"(one of: {known_ids(orgs)})")
     by_norm = {o.strip().casefold(): o for o in orgs}
     if wanted.casefold() in by_norm:
         return by_norm[wanted.casefold()]
     import difflib
 
     close = difflib.get_close_matches(wanted, orgs, n=3, cutoff=0.6)
-    hint = f" — did you mean {', '.join(close)}?" if close else ""
-    raise OrganisationError(f"organisation {wanted!r} is not in the file ({len(orgs)} organisation(s)){hint}")
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise OrganisationError(f"organisation {wanted!r} is not in the file, which holds "
+                            f"{len(orgs)} organisation{'s' if len(orgs) != 1 else ''}: {known_ids(orgs)}{hint}")
+
+
+def known_ids(orgs: list[str], limit: int = 10) -> str:
+    """The organisation ids for a message: all of them, or the first ``limit`` and how many in all."""
+    return ", ".join(orgs[:limit]) + (f", … ({len(orgs)} in all)" if len(orgs) > limit else "")
+
+
+def _as_years(years) -> list[int] | None:
+    """The ``years`` parameter as a list of ints (None: all years); accepts 2023, "2023", "2020,2023", [..]."""
+    if years is None or years == "" or years == []:
+        return None
+    if isinstance(years, str):
+        years = [y for y in years.replace(";", ",").replace(" ", ",").strip("[]").split(",") if y.strip()]
+    elif not isinstance(years, (list, tuple, set)):
+        years = [years]
+    return [int(y) for y in years]
+
+
+def check_reportable(responses: pd.DataFrame, organisation: str, privacy_threshold=None, years=None) -> None:
+    """Raise OrganisationError when no year of the organisation has k respondents.
+
+    Such a report would hide every figure (each cell «färre än k svar»); the build stops with
+    this message instead of publishing an empty report. ``years`` and ``privacy_threshold`` are
+    the build parameters (None: all years, the instrument's threshold)."""
+    k = instrument.load().scoring.privacy_threshold if privacy_threshold in (None, "") else int(privacy_threshold)
+    own = responses[responses["organisation_id"].astype(str) == str(organisation)]
+    wanted = _as_years(years)
+    if wanted is not None:
+        own = own[own["year"].isin(wanted)]
+    n = own.groupby("year").size()
+    if len(n) and (n >= k).any():
+        return
+    per_year = ", ".join(f"{int(y)}: {int(c)}" for y, c in n.items()) or "none in the chosen years"
+    raise OrganisationError(
+        f"{organisation} has fewer than {k} respondents in every year (respondents per year: {per_year}); "
+        f"every figure of its report would be hidden by the privacy threshold (k = {k}, parameter "
+        "privacy_threshold), so no report was built")
 
 
 def safe_dirname(organisation: str) -> str:

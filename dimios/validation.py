@@ -95,11 +95,12 @@ class Problem:
     value: str | None
     expected: str
     note: str | None = None  # what is wrong when the value alone does not say it
+    row_label: str = "row"   # "line" for text files such as a mapping file
 
     def line(self) -> str:
         where = []
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"{self.row_label} {self.row}")
         if self.column is not None:
             where.append(f"column {_quote(self.column)}")
         text = ", ".join(where) if where else "file"
@@ -162,7 +163,8 @@ class DataValidationError(Exception):
             if len(lines) >= budget:
                 break
             if key[0] == "#columns" and len(probs) > 3:
-                names = ", ".join(_quote(p.column) for p in probs[:12]) + (", …" if len(probs) > 12 else "")
+                names = ", ".join(_quote(p.column) for p in probs[:12]) + (
+                    f" and {len(probs) - 12} more" if len(probs) > 12 else "")
                 lines.append(f"  {len(probs)} columns {names}: {probs[0].note or ''} — expected {probs[0].expected}"
                              .replace(":  —", " —"))
                 shown += len(probs)
@@ -249,9 +251,9 @@ def _show(value) -> str:
     return str(value)
 
 
-def fail(path, expected, *, value=None, row=None, column=None, note=None) -> DataValidationError:
+def fail(path, expected, *, value=None, row=None, column=None, note=None, row_label="row") -> DataValidationError:
     """A DataValidationError with a single problem (for read errors)."""
-    return DataValidationError([Problem(str(path), row, column, value, expected, note)], path)
+    return DataValidationError([Problem(str(path), row, column, value, expected, note, row_label)], path)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -593,6 +595,14 @@ def validate(raw: pd.DataFrame, path, *, instr=None, notes: list[str] | None = N
         raise out.error()
 
     _column_problems(raw, instr, out)
+    second = raw.attrs.get("second_header")
+    if second:  # set by dimios.io when the first data row holds column names
+        shown = ", ".join(_quote(n, 30) for n in second["names"][:3]) + (", …" if len(second["names"]) > 3 else "")
+        out.add(second["row"], None, None,
+                "one header row with one name per column (unmerge the header cells and put every column's name "
+                "in a single row, e.g. 'portfoljstyrning' or the survey statement)",
+                note=f"this row holds {len(second['names'])} column names ({shown}): the file seems to have two "
+                     "header rows")
     short = raw.attrs.get("short_rows")
     if short:  # set by dimios.io for CSV rows with fewer cells than the header
         k = len(short["rows"])

@@ -389,3 +389,102 @@ def test_semicolon_header_with_comma_decimals_is_not_read_as_comma_separated(tmp
     res = read_responses(f)
     pd.testing.assert_frame_equal(res.data, expected_frame())
     assert "delimiter: semicolon" in notes_text(res)
+
+
+# --------------------------------------------------------------------------- rough edges (issue 14, item 8)
+@pytest.mark.parametrize("name", ["two_row_header.csv", "two_row_header.xlsx"])
+def test_two_row_header_is_named_and_truncated_lists_say_how_many_more(name):
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(DATA / name)
+    report = ei.value.format_report()
+    lines = report.splitlines()
+    # the hint comes first: row 2 holds the 26 principle ids
+    assert lines[1].startswith("  row 2: this row holds 26 column names ('portfoljstyrning', ")
+    assert "the file seems to have two header rows" in lines[1] and "unmerge the header cells" in lines[1]
+    # 26 missing columns are named 12 at a time, with the count of the rest
+    missing = next(ln for ln in lines if "missing from the header" in ln)
+    assert missing.startswith("  26 columns 'portfoljstyrning'") and "'digitalt_forst' and 14 more:" in missing
+    unnamed = next(ln for ln in lines if "column without a header" in ln)
+    assert " and 8 more:" in unnamed
+    # every problem is accounted for in the report (shown or counted)
+    assert ei.value.n_problems == 58
+
+
+def test_a_real_first_data_row_is_not_taken_for_a_header():
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(DATA / "text_in_answer.csv")
+    assert "two header rows" not in ei.value.format_report()
+
+
+def _example_mapping_lines() -> list[str]:
+    return (EXAMPLE / "column_mapping_example.yml").read_text(encoding="utf-8").split("\n")
+
+
+def test_yaml_error_in_mapping_file_reports_its_line(tmp_path):
+    lines = _example_mapping_lines()
+    assert lines[17].startswith('"Enkätår"')
+    lines[17] = 'Enkätår: year: 2023'  # a second ':' on line 18
+    m = tmp_path / "m.yml"
+    m.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(EXAMPLE / "responses_example.csv", m)
+    report = ei.value.format_report()
+    assert report.splitlines()[0] == f"1 problem in {m}"
+    assert "line 18: YAML syntax error: mapping values are not allowed here (column 14;" in report
+
+
+def test_bad_mapping_target_reports_the_line_it_is_on(tmp_path):
+    lines = _example_mapping_lines()
+    lines[17] = lines[17].replace("year", "yaer")
+    m = tmp_path / "m.yml"
+    m.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(EXAMPLE / "responses_example.csv", m)
+    assert ("line 18, column 'target': value 'yaer' — expected a column of the data contract or empty (ignore) "
+            "— did you mean 'year'?") in ei.value.format_report()
+    # the same in a CSV mapping with a comment and a blank line above the header
+    c = tmp_path / "m.csv"
+    c.write_text("# mapping\n\nsource,target\nEnkätår,year\nFråga 1,skalnig\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as ei:
+        load_mapping(c)
+    assert ei.value.problems[0].row == 5 and "line 5, column 'target'" in ei.value.format_report()
+
+
+def test_two_sources_mapped_to_one_target_blame_the_mapping_file(tmp_path):
+    m = tmp_path / "m.yml"
+    m.write_text('# two exports of different years\n"respondent_id": respondent_id\n\n'
+                 '"organisation_id": respondent_id\n', encoding="utf-8")
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(EXAMPLE / "responses_example.csv", m)
+    err = ei.value
+    assert err.path == str(m) and [p.row for p in err.problems] == [2, 4]
+    report = err.format_report()
+    assert report.splitlines()[0] == f"2 problems in {m}"
+    assert ("line 2: value 'respondent_id' (maps to 'respondent_id', but responses_example.csv also has "
+            "'organisation_id' (line 4) mapped there too)") in report
+    # a mapping line for a column the data already have under its contract name
+    m.write_text('"Enkätår": year\n"respondent_id": respondent_id\n"rid": respondent_id\n', encoding="utf-8")
+    assert read_responses(EXAMPLE / "responses_example.csv", m).data.shape[0] == 30  # alternatives are fine
+    data = tmp_path / "d.csv"
+    text = (EXAMPLE / "responses_example.csv").read_text(encoding="utf-8").split("\n")
+    text[0] += ",Enkätår"
+    text[1:] = [ln + ",2023" if ln else ln for ln in text[1:]]
+    data.write_text("\n".join(text), encoding="utf-8")
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(data, m)
+    assert ei.value.path == str(m)
+    assert "line 1: value 'Enkätår' (maps to 'year', but d.csv also has 'year', which already is that column)" \
+        in ei.value.format_report()
+
+
+def test_windows1252_mapping_file_is_read(tmp_path):
+    export = ROOT / "tests" / "data" / "organisation" / "export_kommun_cp1252.csv"
+    utf8 = EXAMPLE / "column_mapping_example.yml"
+    cp = tmp_path / "mapping_cp1252.yml"
+    cp.write_bytes(utf8.read_text(encoding="utf-8").encode("cp1252"))
+    assert b"Enk\xe4t\xe5r" in cp.read_bytes()
+    assert load_mapping(cp) == load_mapping(utf8)
+    pd.testing.assert_frame_equal(read_responses(export, cp).data, read_responses(export, utf8).data)
+    c = tmp_path / "m.csv"
+    c.write_bytes("source;target\nEnkätår;year\n".encode("cp1252"))
+    assert load_mapping(c) == {"Enkätår": "year"}

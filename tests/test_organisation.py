@@ -468,6 +468,77 @@ def test_reference_spread_is_per_principle_and_year():
     assert means.loc[(R, 2023), "n_organisations"] == 0
 
 
+# ------------------------------------------------------------------ rough edges (issue 14, item 8)
+def test_unknown_organisation_lists_the_ids_in_the_file(export_data, panel_with_small_area):
+    with pytest.raises(org.OrganisationError) as ei:
+        org.select_organisation(export_data, "NOPE")
+    assert str(ei.value) == f"organisation 'NOPE' is not in the file, which holds 1 organisation: {ORG}"
+    data = io.read_responses(panel_with_small_area).data
+    ids = org.organisations_in(data)
+    assert len(ids) > 10
+    with pytest.raises(org.OrganisationError) as ei:
+        org.select_organisation(data, "NOPE")
+    assert str(ei.value) == (f"organisation 'NOPE' is not in the file, which holds {len(ids)} organisations: "
+                             + ", ".join(ids[:10]) + f", … ({len(ids)} in all)")
+
+
+def test_build_of_a_wholly_suppressed_organisation_stops_with_a_message(export_data, tmp_path):
+    few = export_data[export_data["year"].isin([2022, 2023])].groupby("year").head(3)
+    path = io.write_responses(few.reset_index(drop=True), tmp_path / "few.csv")
+    with pytest.raises(org.OrganisationError) as ei:
+        org.check_reportable(few, ORG)
+    assert str(ei.value).startswith(f"{ORG} has fewer than 5 respondents in every year (respondents per year: "
+                                    "2022: 3, 2023: 3); every figure of its report would be hidden")
+    org.check_reportable(few, ORG, privacy_threshold="3")      # k = 3: both years can be shown
+    org.check_reportable(export_data, ORG, years="2022,2023")
+    with pytest.raises(org.OrganisationError, match="none in the chosen years"):
+        org.check_reportable(export_data, ORG, years=[2015])
+    # the build stops before any notebook runs: nothing is written, exit status non-zero
+    out = tmp_path / "report"
+    with pytest.raises(build.BuildError, match="every figure of its report would be hidden"):
+        build.build(build.BuildOptions(data=path, out=out, organisation="auto", quarto=None, command_line="pytest"))
+    assert not (out / "_book").exists()
+    res = subprocess.run([sys.executable, "-m", "dimios.cli", "build", "--data", str(path), "--organisation", "auto",
+                          "--out", str(out)], capture_output=True, text=True, cwd=paths.ROOT)
+    assert res.returncode != 0 and "every figure of its report would be hidden" in res.stderr
+
+
+def test_wholly_suppressed_report_says_so_and_claims_no_single_year(export_data, tmp_path, monkeypatch):
+    import IPython.display
+
+    from dimios import display
+    from dimios.chapters import organisation as chapter
+
+    from .test_quality_chapter import Recorder
+
+    few = export_data[export_data["year"].isin([2022, 2023])].groupby("year").head(3)
+    rep = org.load(io.write_responses(few.reset_index(drop=True), tmp_path / "few.parquet"))
+    assert rep.latest is None and rep.hidden_years == [2022, 2023]
+    rec = Recorder()
+    monkeypatch.setattr(IPython.display, "display", rec)
+    pub = display.Publisher(tmp_path / "tables", "x")
+    for f in (chapter.title, chapter.respondents, chapter.summary, chapter.overview_table, chapter.change_section,
+              chapter.change_figure, chapter.careless_section, chapter.knowledge_section, chapter.areas_intro,
+              chapter.areas_table, chapter.areas_heatmap):
+        f(rep, pub)
+    for dim in instrument.load().dimensions:
+        chapter.dimension_heading(rep, dim.id, pub)
+        chapter.dimension_figure(rep, dim.id, pub)
+        chapter.principle_details(rep, dim.id, pub)
+    text = rec.text
+    assert "**Inga resultat kan visas.** Organisationen har färre än 5 svar varje år (2022 och 2023)" in text
+    assert "bara ett år" not in text
+    assert ("Inget år har tillräckligt många svar (minst 5) för att visas, så någon förändring kan inte visas. "
+            "(År som döljs för att de har färre än 5 svar: 2022 och 2023.)") in text
+    # one shown year still says that there is only one
+    one = export_data[export_data["year"].isin([2022, 2023])]
+    one = one[(one["year"] == 2023) | (one.groupby("year").cumcount() < 3)]
+    rep1 = org.load(io.write_responses(one.reset_index(drop=True), tmp_path / "one.parquet"))
+    rec1 = Recorder()
+    monkeypatch.setattr(IPython.display, "display", rec1)
+    chapter.change_section(rep1, pub)
+    assert "bara ett år med tillräckligt många svar (2023)" in rec1.text
+
+
 if __name__ == "__main__":  # regenerate the test export
     print(make_export())
-

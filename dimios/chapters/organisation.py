@@ -81,7 +81,13 @@ def title(rep: OrganisationReport, pub: d.Publisher) -> None:
             "::: {.callout}\n**Syntetiska data.** Organisationen och dess svar är syntetiska (projektets "
             "testdata), inte en verklig organisation.\n:::\n"
         )
-    if rep.hidden_years:
+    if rep.latest is None:
+        pub.markdown(
+            f"::: {{.callout}}\n**Inga resultat kan visas.** Organisationen har {rep.mark} varje år "
+            f"({d.join_sv(str(y) for y in rep.years) or 'inga år'}), och integritetsgränsen döljer då varje värde "
+            "i rapporten.\n:::\n"
+        )
+    elif rep.hidden_years:
         pub.markdown(
             f"::: {{.callout}}\n**Integritet.** År med {rep.mark} visas inte: "
             f"{d.join_sv(str(y) for y in rep.hidden_years)}.\n:::\n"
@@ -338,12 +344,15 @@ def change_section(rep: OrganisationReport, pub: d.Publisher) -> None:
     pub.markdown("# Förändring sedan föregående mätning")
     ch = rep.change
     if ch.empty:
+        hidden = (f" (År som döljs för att de har {rep.mark}: {d.join_sv(str(y) for y in rep.hidden_years)}.)"
+                  if rep.hidden_years else "")
+        if rep.latest is None:
+            pub.markdown(f"Inget år har tillräckligt många svar (minst {rep.k}) för att visas, så någon förändring "
+                         f"kan inte visas." + hidden)
+            return
         pub.markdown(
-            "Organisationen har bara ett år med tillräckligt många svar"
-            + (f" ({rep.latest})" if rep.latest else "")
-            + ", så någon förändring kan inte visas ännu. Nästa mätning ger en jämförelse."
-            + (f" (År som döljs för att de har {rep.mark}: {d.join_sv(str(y) for y in rep.hidden_years)}.)"
-               if rep.hidden_years else "")
+            f"Organisationen har bara ett år med tillräckligt många svar ({rep.latest}), så någon förändring kan "
+            "inte visas ännu. Nästa mätning ger en jämförelse." + hidden
         )
         return
     y0, y1 = rep.previous, rep.latest
@@ -413,6 +422,17 @@ def careless_section(rep: OrganisationReport, pub: d.Publisher) -> None:
     if cs.empty:
         pub.markdown("Inga svar att bedöma.")
         return
+    flags = getattr(rep.ctx, "careless_all", None)
+    na = ((flags.attrs.get("thresholds") or {}).get("not_computable") or {}) if flags is not None else {}
+    if na:
+        from dimios.chapters.quality import INDEX_PROSE, why_sv
+
+        names = d.join_sv(INDEX_PROSE[i] for i in na)
+        pub.markdown(
+            f"**{names[:1].upper() + names[1:]} kan inte beräknas på den här datafilen** "
+            f"({'; '.join(why_sv(na[i]) for i in na)}), så bara {5 - len(na)} algoritmer röstar; ett svar räknas "
+            "ändå som slarvigt först när minst tre av dem flaggar det."
+        )
     rows = []
     for r in cs.itertuples(index=False):
         rows.append({"År": str(r.year),

@@ -29,6 +29,8 @@ from dimios import display as d
 from dimios import instrument
 from dimios.chapters.common import style
 from dimios.context import ReportData
+from dimios.quality import feasibility
+from dimios.quality.feasibility import NotComputable
 
 # ---------------------------------------------------------------- published claims (report 2.5)
 ALPHA_MIN = 0.90             # Cronbach's alpha above .9 for the whole instrument and each dimension
@@ -42,6 +44,9 @@ EFA_METHOD = "minres"
 THRESHOLDS = (ALPHA_MIN, FIT_MAX, *AVE_RANGE)
 INVARIANCE_CUTS = (-0.010, 0.015)  # ΔCFI and ΔRMSEA cut-offs of dimios.quality.invariance (Chen, 2007)
 MIN_GROUP_COMPLETE = 50      # a year needs this many complete answers to enter the invariance test
+# Minimums below which a statistic is reported as not computable (declared in dimios.quality.feasibility)
+MIN_FACTOR_N = feasibility.MIN_FACTOR_N
+MIN_ALPHA_N = feasibility.MIN_ALPHA_N
 
 CLAIMS = {
     "careless": "De flesta respondenter svarar omsorgsfullt (fem algoritmer, slarvigt vid minst tre flaggor).",
@@ -72,6 +77,7 @@ INDEX_PROSE = {
     "evenodd": "jämn–udda-konsistensen",
     "psychsyn": "psykometriska synonymer",
 }
+_WORDS = {1: "en", 2: "två", 3: "tre", 4: "fyra", 5: "fem"}
 OK_COLOUR, FLAG_COLOUR = "#0072b2", "#d55e00"   # Okabe–Ito blue / vermilion
 
 
@@ -149,8 +155,72 @@ def _items() -> list[str]:
 
 
 def _verdict(claim: str, result: str, status: str) -> dict:
-    """status: 'ok' (stämmer), 'partly' (delvis) or 'no' (stämmer inte)."""
+    """status: 'ok' (stämmer), 'partly' (delvis), 'no' (stämmer inte) or 'na' (kan inte prövas)."""
     return {"claim": claim, "result": result, "status": status}
+
+
+# ---------------------------------------------------------------- statistics that cannot be computed
+def why_sv(reason) -> str:
+    """The reason a statistic cannot be computed, as a Swedish clause (no final full stop).
+
+    ``reason``: a :class:`~dimios.quality.feasibility.NotComputable` or its ``as_dict()``."""
+    r = reason.as_dict() if isinstance(reason, NotComputable) else dict(reason)
+    code = r.get("code", "failed")
+    if code == "too_few":
+        if r.get("unit") == "eligible":
+            return (f"underlaget har {d.count(r['n'])} svar med minst hälften av de {r['what']} påståendena "
+                    f"besvarade, och minst {d.count(r['required'])} behövs")
+        return (f"underlaget har {_complete_answers(r['n'])} på "
+                f"{'de ' + str(r['what']) + ' påståendena' if r.get('what') else 'påståendena'}, "
+                f"och minst {d.count(r['required'])} behövs")
+    if code == "singular":
+        if "rank" in r:
+            return (f"korrelationsmatrisen för de {r['p']} påståendena är singulär (rang {r['rank']}): i dessa svar "
+                    "är några principer helt bestämda av andra, så matrisen kan inte inverteras")
+        return "en matris i beräkningen är singulär och kan inte inverteras"
+    if code == "constant":
+        names = d.join_sv(_name(i) for i in r["items"])
+        return (f"{names} har samma svar i alla {d.count(r['n'])} fullständiga svar, så korrelationerna med "
+                f"{'den' if len(r['items']) == 1 else 'dem'} är inte definierade")
+    if code == "one_item":
+        n_ans = len(r.get("answered", []))
+        return (f"{'ingen' if n_ans == 0 else 'bara en'} av gruppens {r['k']} principer har svar, och alfa "
+                "kräver minst två")
+    if code == "no_variance":
+        return f"summan av svaren varierar inte mellan de {d.count(r['n'])} fullständiga svaren"
+    if code == "small_group":
+        return (f"gruppen {r['group']} har {d.count(r['n'])} svar, och minst {d.count(r['required'])} behövs "
+                "(och en grupp med färre svar än integritetsgränsen visas inte)")
+    if code == "no_pairs":
+        return f"inget par av påståenden korrelerar starkare än {_f(r['critval'], 2)} i dessa svar"
+    return f"beräkningen misslyckades ({r.get('message', 'okänt fel')})"
+
+
+def _complete_answers(n: int) -> str:
+    return f"{d.count(n)} fullständigt svar" if n == 1 else f"{d.count(n)} fullständiga svar"
+
+
+def _na_list(groups: list[str], na: dict, label) -> str:
+    """'a, b och c (6, 10 och 9 fullständiga svar; minst 10 behövs) och d (bara en av …)': reasons
+    'too_few' are told once for all groups with that reason."""
+    few = [g for g in groups if na[g].get("code") == "too_few"]
+    other = [g for g in groups if g not in few]
+    parts = []
+    if few:
+        parts.append(d.join_sv(label(g) for g in few)
+                     + f" ({d.join_sv(d.count(na[g]['n']) for g in few)} fullständiga svar; minst "
+                     + f"{d.count(na[few[0]]['required'])} behövs)")
+    parts += [f"{label(g)} ({why_sv(na[g])})" for g in other]
+    return d.join_sv(parts)
+
+
+def _na_paragraph(what: str, reason) -> str:
+    """One paragraph: '**<what> kan inte beräknas på dessa data:** <reason>.'"""
+    return f"**{what} kan inte beräknas på dessa data:** {why_sv(reason)}."
+
+
+def _as_reason(exc: BaseException) -> NotComputable:
+    return feasibility.from_error(exc)
 
 
 def _fit_ok(rmsea: float, srmr: float) -> bool:
@@ -205,6 +275,13 @@ def introduction(ctx: ReportData, pub: d.Publisher) -> dict:
              f"(fullständiga svar, så kallad listvis borttagning): {d.count(n_complete)} svar "
              f"({d.pct(n_complete / n * 100 if n else float('nan'), 1)}); reliabiliteten för en grupp av principer "
              "använder svaren som är fullständiga för just den gruppen.")
+    factor_min = max(MIN_FACTOR_N, len(_items()) + 1)
+    if n_complete < factor_min:
+        text += (f"\n\n::: {{.callout}}\n**Litet underlag.** Faktoranalyserna kräver minst {d.count(factor_min)} "
+                 f"fullständiga svar och Cronbachs alfa minst {d.count(MIN_ALPHA_N)} för en grupp av principer. "
+                 "Med färre svar blir skattningarna inte bara osäkra utan ofta omöjliga (korrelationsmatrisen blir "
+                 "singulär). Ett mått som inte kan beräknas redovisas därför som ej beräkningsbart, med skälet, i "
+                 "stället för med ett tal.\n:::")
     pub.markdown(text)
     return {"n": n, "n_complete": n_complete, "mode": ctx.mode_sv}
 
@@ -323,14 +400,20 @@ def careless_section(ctx: ReportData, pub: d.Publisher, truth: str | Path = "") 
         "den här byggningen."
     )
     rows = _rules_rows(th)
+    na = th.get("not_computable") or {}   # indices that cannot be computed on these data
+    for r in rows:
+        if r["index"] in na:
+            r["rule"] = f"kan inte beräknas: {why_sv(na[r['index']])}"
     rules = pd.DataFrame({
         "Algoritm": [INDEX_NAMES[r["index"]] for r in rows],
         "Mäter": [r["measures"] for r in rows],
         "Flaggar när": [r["rule"] for r in rows],
-        "Flaggade (%)": [d.num(flag_share[f"flag_{r['index']}"], 1) for r in rows],
+        "Flaggade (%)": ["–" if r["index"] in na else d.num(flag_share[f"flag_{r['index']}"], 1) for r in rows],
     })
     rules_csv = pd.DataFrame({"index": [r["index"] for r in rows], "rule": [r["rule"] for r in rows],
-                              "share_flagged": [flag_share[f"flag_{r['index']}"] / 100 for r in rows]})
+                              "share_flagged": [np.nan if r["index"] in na else flag_share[f"flag_{r['index']}"] / 100
+                                                for r in rows],
+                              "not_computable": [na.get(r["index"], {}).get("code", "") for r in rows]})
     for key in ("longstring_share", "irv_mad_k", "irv_low", "irv_high", "mahad_confidence",
                 "evenodd_min_consistency", "psychsyn_min", "psychsyn_critval", "n_synonym_pairs", "min_answered",
                 "min_flags"):
@@ -339,19 +422,33 @@ def careless_section(ctx: ReportData, pub: d.Publisher, truth: str | Path = "") 
               f"De fem algoritmerna för slarviga svar, deras flaggregler och andelen svar som varje algoritm "
               f"flaggar (alla {d.count(n_all)} svar)", csv=_round(rules_csv), align="lllr")
 
-    most, least = flag_share.idxmax(), flag_share.idxmin()
+    computed = flag_share.drop([f"flag_{i}" for i in na])
+    most, least = computed.idxmax(), computed.idxmin()
     lo_y = share.loc[share["share_careless"].idxmin()]
     hi_y = share.loc[share["share_careless"].idxmax()]
     text = (
         f"Av alla {d.count(n_all)} svar bedömdes {d.count(n_careless)} ({d.pct(total, 1)}) som slarviga, alltså "
         f"{d.pct(100 - total, 1)} som omsorgsfulla; {d.pct(none_share, 1)} flaggades inte av någon algoritm. "
     )
-    if len(years) > 1:
+    if len(years) > 1 and lo_y["share_careless"] == hi_y["share_careless"]:
+        text += "Andelen slarviga var densamma alla år. "
+    elif len(years) > 1:
         text += (f"Andelen slarviga varierade mellan {d.pct(lo_y['share_careless'] * 100, 1)} ({int(lo_y['year'])}) "
                  f"och {d.pct(hi_y['share_careless'] * 100, 1)} ({int(hi_y['year'])}). ")
-    text += (f"Flest svar flaggas av {INDEX_PROSE[most.removeprefix('flag_')]} "
-             f"({d.pct(flag_share[most], 1)}), minst av {INDEX_PROSE[least.removeprefix('flag_')]} "
-             f"({d.pct(flag_share[least], 1)}). ")
+    if flag_share[most] == flag_share[least]:
+        text += f"Varje algoritm flaggar lika många svar ({d.pct(flag_share[most], 1)}). "
+    else:
+        text += (f"Flest svar flaggas av {INDEX_PROSE[most.removeprefix('flag_')]} "
+                 f"({d.pct(flag_share[most], 1)}), minst av {INDEX_PROSE[least.removeprefix('flag_')]} "
+                 f"({d.pct(flag_share[least], 1)}). ")
+    if na:
+        names = d.join_sv(INDEX_PROSE[i] for i in na)
+        rest = len(careless.INDICES) - len(na)
+        text += ("**" + names[:1].upper() + names[1:]
+                 + f" kan inte beräknas på dessa data** ({'; '.join(why_sv(na[i]) for i in na)}); "
+                 f"{'den algoritmen' if len(na) == 1 else 'de algoritmerna'} flaggar därför inget svar, och "
+                 f"omröstningen räknar bara de övriga {_WORDS.get(rest, str(rest))} – ett svar är fortfarande "
+                 f"slarvigt först vid minst {min_flags} flaggor. ")
     if ctx.exclude_careless:
         text += (f"I den här rapporten är de {d.count(ctx.n_careless_excluded)} slarviga svaren borttagna; resten av "
                  f"kapitlet analyserar de återstående {d.count(len(ctx.responses))} svaren.")
@@ -367,7 +464,7 @@ def careless_section(ctx: ReportData, pub: d.Publisher, truth: str | Path = "") 
         "Andel slarviga (%)": [d.num(v * 100, 1) for v in share["share_careless"]],
     })
     for i in careless.INDICES:
-        table[f"{INDEX_NAMES[i]} (%)"] = [d.num(v * 100, 1) for v in share[f"share_flag_{i}"]]
+        table[f"{INDEX_NAMES[i]} (%)"] = ["–" if i in na else d.num(v * 100, 1) for v in share[f"share_flag_{i}"]]
     pub.table(table, "quality-careless", f"Slarviga svar per år (minst {min_flags} av 5 algoritmer) och andel "
               "svar som varje algoritm flaggar", csv=_round(share))
 
@@ -490,8 +587,13 @@ def knowledge_section(ctx: ReportData, pub: d.Publisher) -> dict:
     top = pooled.sort_values(ascending=False, kind="stable").head(3)
     low = pooled.sort_values(kind="stable").head(3)
     inv = resp["involved"]
-    miss_inv = resp.loc[inv == True, items].isna().to_numpy().mean() * 100  # noqa: E712
-    miss_not = resp.loc[inv == False, items].isna().to_numpy().mean() * 100  # noqa: E712
+    is_inv, is_not = (inv == True).to_numpy(), (inv == False).to_numpy()  # noqa: E712
+    # a group below the privacy threshold is not shown (nor its share)
+    miss_inv = resp.loc[is_inv, items].isna().to_numpy().mean() * 100 if is_inv.sum() >= k else np.nan
+    miss_not = resp.loc[is_not, items].isna().to_numpy().mean() * 100 if is_not.sum() >= k else np.nan
+
+    def _group_pct(v: float) -> str:
+        return d.pct(v, 1) if not np.isnan(v) else f"redovisas inte (färre än {k} svar)"
     first, last = years[0], years[-1]
     c = complete.set_index("year")
     delta = (c.loc[last, "share_complete"] - c.loc[first, "share_complete"]) * 100
@@ -514,10 +616,14 @@ def knowledge_section(ctx: ReportData, pub: d.Publisher) -> dict:
                  f"{direction} (gräns ±{d.num(thr, 0)} procentenheter, samma som för principernas trender). ")
     text += (
         f"I genomsnitt besvarades {d.num(resp[items].notna().sum(axis=1).mean(), 1)} av {len(items)} påståenden. "
-        f"Flest luckor över alla år har {d.join_sv(f'{_name(p)} ({d.pct(v * 100, 1)})' for p, v in top.items())}; "
-        f"minst har {d.join_sv(f'{_name(p)} ({d.pct(v * 100, 1)})' for p, v in low.items())}. "
-        f"Respondenter som är involverade i digitaliseringsarbetet lämnade i genomsnitt {d.pct(miss_inv, 1)} av "
-        f"påståendena obesvarade, övriga {d.pct(miss_not, 1)}."
+        + (f"Flest luckor över alla år har {d.join_sv(f'{_name(p)} ({d.pct(v * 100, 1)})' for p, v in top.items())}; "
+           f"minst har {d.join_sv(f'{_name(p)} ({d.pct(v * 100, 1)})' for p, v in low.items())}. "
+           if pooled.max() > 0 else "Inget påstående har någon lucka. ")
+        + (f"Respondenter som är involverade i digitaliseringsarbetet lämnade i genomsnitt {d.pct(miss_inv, 1)} av "
+           f"påståendena obesvarade, övriga {d.pct(miss_not, 1)}."
+           if not (np.isnan(miss_inv) or np.isnan(miss_not)) else
+           f"Andelen obesvarade påståenden för involverade och övriga respondenter redovisas bara för grupper med "
+           f"minst {k} svar: involverade {_group_pct(miss_inv)}, övriga {_group_pct(miss_not)}.")
     )
     pub.markdown(text)
 
@@ -545,8 +651,9 @@ def knowledge_section(ctx: ReportData, pub: d.Publisher) -> dict:
     table = pd.DataFrame({"Princip": [_name(p) for p in items]})
     for y in years:
         table[f"{y} (%)"] = [d.num(v * 100, 1) for v in wide_all[y]]
-    table["Involverade, alla år (%)"] = [d.num(v * 100, 1) for v in resp.loc[inv == True, items].isna().mean()]  # noqa: E712
-    table["Ej involverade, alla år (%)"] = [d.num(v * 100, 1) for v in resp.loc[inv == False, items].isna().mean()]  # noqa: E712
+    for label, sel in (("Involverade", is_inv), ("Ej involverade", is_not)):
+        share = resp.loc[sel, items].isna().mean() if sel.sum() >= k else pd.Series(np.nan, index=items)
+        table[f"{label}, alla år (%)"] = [d.num(v * 100, 1) for v in share]
     csv = pd.concat([overall.assign(group="alla"),
                      split.assign(group=np.where(split["involved"], "involverade", "ej_involverade"))
                      .drop(columns="involved")], ignore_index=True)
@@ -555,12 +662,13 @@ def knowledge_section(ctx: ReportData, pub: d.Publisher) -> dict:
               "involverade och ej involverade respondenter", csv=_round(csv))
 
     fig = _knowledge_figure(wide, labels, [_name(p) for p in items], [g[1] for g in groups])
-    hi_inv = wide.xs("Involverade", axis=1, level=0).mean(axis=1).idxmax() if len(wide) else items[0]
+    inv_means = wide.xs("Involverade", axis=1, level=0).mean(axis=1)
+    hi_inv = inv_means.idxmax() if inv_means.notna().any() else None
     alt = (f"Värmekarta med en rad per princip och en kolumn per år, först för involverade och sedan för ej "
            f"involverade respondenter; mörkare blått betyder större andel «{dont_know}» eller obesvarat. "
            f"Störst andel över alla år har {d.join_sv(f'{_name(p)} ({d.pct(v * 100, 1)})' for p, v in top.items())}. "
-           f"Involverade lämnar i genomsnitt {d.pct(miss_inv, 1)} obesvarat, ej involverade {d.pct(miss_not, 1)}; "
-           f"bland involverade är andelen störst för {_name(hi_inv)}.")
+           f"Involverade lämnar i genomsnitt {_group_pct(miss_inv)} obesvarat, ej involverade {_group_pct(miss_not)}"
+           + (f"; bland involverade är andelen störst för {_name(hi_inv)}." if hi_inv is not None else "."))
     note = f" Grupper med färre än {k} svar visas inte." if small.any() else ""
     pub.figure(fig, "quality-knowledge", "Översikt av kunskapsnivå: andel «vet ej» eller obesvarat per princip, år "
                "och involvering (jfr figur 8 i den publicerade rapporten)." + note, alt)
@@ -593,10 +701,21 @@ def efa_section(ctx: ReportData, pub: d.Publisher, seed: int = PARALLEL_SEED, n_
     inst = instrument.load()
     items = _items()
     x = ctx.responses[items]
-    kmo = factor.kmo(x)
-    bart = factor.bartlett(x)
-    pa = factor.parallel_analysis(x, n_iter=n_iter, seed=int(seed))
-    efa = factor.efa(x, EFA_FACTORS, rotation=EFA_ROTATION, method=EFA_METHOD)
+    try:
+        feasibility.check_factorable(x)
+        kmo = factor.kmo(x)
+        bart = factor.bartlett(x)
+        pa = factor.parallel_analysis(x, n_iter=n_iter, seed=int(seed))
+        efa = factor.efa(x, EFA_FACTORS, rotation=EFA_ROTATION, method=EFA_METHOD)
+    except (NotComputable, np.linalg.LinAlgError) as exc:
+        reason = _as_reason(exc)
+        pub.markdown(
+            "## Utforskande faktoranalys\n\n"
+            "Den utforskande faktoranalysen frågar vilka grupper principerna bildar utan att modellens kategorier "
+            "anges i förväg. " + _na_paragraph("Faktoranalysen (KMO, Bartletts test, parallellanalys och "
+                                                f"lösningen med {EFA_FACTORS} faktorer)", reason)
+        )
+        return {"not_computable": reason.as_dict(), "verdicts": []}
     cat_items = inst.category_items()
     match = _match_factors(efa.loadings, cat_items)
     fcols = [f"F{i + 1}" for i in range(EFA_FACTORS)]
@@ -675,7 +794,20 @@ def cfa_section(ctx: ReportData, pub: d.Publisher) -> dict:
     items = _items()
     dim_cats = {dim.id: list(inst.categories_in(dim.id)) for dim in inst.dimensions}
     models = factor.instrument_models(inst.category_items(), inst.dimension_items(), dim_cats)
-    fit, results = factor.cfa_fit_table(ctx.responses[items], models)
+    try:
+        feasibility.check_factorable(ctx.responses[items])
+        fit, results = factor.cfa_fit_table(ctx.responses[items], models)
+    except (NotComputable, np.linalg.LinAlgError) as exc:
+        reason = _as_reason(exc)
+        pub.markdown(
+            "## Bekräftande faktoranalys\n\n"
+            "Den bekräftande faktoranalysen prövar om data stämmer med modellens struktur: två dimensioner, sex "
+            "kategorier och kategorierna under dimensionerna. "
+            + _na_paragraph("Den bekräftande faktoranalysen", reason)
+            + " Därför saknas också omega och AVE i avsnittet om reliabilitet."
+        )
+        return {"fit": None, "results": None, "ok": {}, "not_computable": reason.as_dict(),
+                "verdicts": [_verdict(CLAIMS["fit"], why_sv(reason), "na")]}
     fit = fit.set_index("model")
     ok = {m: _fit_ok(fit.loc[m, "rmsea"], fit.loc[m, "srmr"]) for m in fit.index}
 
@@ -763,7 +895,11 @@ def cfa_section(ctx: ReportData, pub: d.Publisher) -> dict:
 # ---------------------------------------------------------------- 5. reliability
 @_single_thread
 def reliability_section(ctx: ReportData, pub: d.Publisher, cfa: dict | None = None) -> dict:
-    """Alpha (95 % CI) per level, alpha if item deleted, omega and AVE per dimension and category."""
+    """Alpha (95 % CI) per level, alpha if item deleted, omega and AVE per dimension and category.
+
+    A group's alpha needs ``MIN_ALPHA_N`` complete answers and two answered items; omega and
+    AVE need the CFA. What cannot be computed is shown as such, with the reason.
+    """
     from dimios.quality import reliability
 
     inst = instrument.load()
@@ -774,15 +910,27 @@ def reliability_section(ctx: ReportData, pub: d.Publisher, cfa: dict | None = No
 
         dim_cats = {dim.id: list(inst.categories_in(dim.id)) for dim in inst.dimensions}
         models = factor.instrument_models(inst.category_items(), inst.dimension_items(), dim_cats)
-        results = {m: factor.cfa(x, models[m], name=m) for m in ("a_dimensions", "b_categories")}
+        try:
+            feasibility.check_factorable(x)
+            results = {m: factor.cfa(x, models[m], name=m) for m in ("a_dimensions", "b_categories")}
+            cfa_reason = None
+        except (NotComputable, np.linalg.LinAlgError) as exc:
+            results, cfa_reason = None, _as_reason(exc).as_dict()
     else:
-        results = cfa["results"]
-    loadings = pd.concat([results["a_dimensions"].loadings, results["b_categories"].loadings], ignore_index=True)
+        results, cfa_reason = cfa.get("results"), cfa.get("not_computable")
+    loadings = (pd.concat([results["a_dimensions"].loadings, results["b_categories"].loadings], ignore_index=True)
+                if results else None)
     groups, levels = reliability.instrument_groups(inst.category_items(), inst.dimension_items())
     rel = reliability.reliability_table(x, groups, levels, loadings)
+    na = rel.attrs.get("not_computable", {})
     level_sv = {"instrument": "Instrument", "dimension": "Dimension", "category": "Kategori"}
 
+    def label(g: str) -> str:
+        return "hela instrumentet" if g == "instrument" else _name(g).lower()
+
     def judge(r):
+        if r.group in na:
+            return f"kan inte beräknas: {why_sv(na[r.group])}"
         notes = []
         if r.level in ("instrument", "dimension"):
             notes.append("α > 0,9" if r.alpha > ALPHA_MIN else "**α ≤ 0,9**")
@@ -795,97 +943,145 @@ def reliability_section(ctx: ReportData, pub: d.Publisher, cfa: dict | None = No
         "Nivå": [level_sv[v] for v in rel["level"]],
         "Principer": [d.count(v) for v in rel["k"]],
         "n": [d.count(v) for v in rel["n"]],
-        "α [95 % KI]": [f"{_f(r.alpha)} {_ci(r.ci_low, r.ci_high)}" for r in rel.itertuples()],
+        "α [95 % KI]": ["–" if r.group in na else f"{_f(r.alpha)} {_ci(r.ci_low, r.ci_high)}"
+                        for r in rel.itertuples()],
         "ω": [_f(v) for v in rel["omega"]],
         "AVE": [_f(v) for v in rel["ave"]],
         "Bedömning": [judge(r) for r in rel.itertuples()],
     })
     top = rel[rel["level"].isin(["instrument", "dimension"])].set_index("group")
-    alpha_ok = bool((top["alpha"] > ALPHA_MIN).all())
+    top_ok = top[~top.index.isin(list(na))]
+    top_na = [g for g in top.index if g in na]
+    alpha_ok = bool(len(top_ok)) and bool((top_ok["alpha"] > ALPHA_MIN).all())
     cats = rel[rel["level"] == "category"].set_index("group")
+    cats_ok = cats[~cats.index.isin(list(na))]
+    cats_na = [g for g in cats.index if g in na]
     aves = rel[rel["level"].isin(["dimension", "category"])].set_index("group")
+    aves = aves[aves["ave"].notna()]
     ave_bad = [g for g in aves.index if not _ave_ok(aves.loc[g, "ave"])]
-    inst_row = top.loc["instrument"]
     dims = [dim.id for dim in inst.dimensions]
-    lowcat = cats["alpha"].idxmin()
-    two_items = [c for c in cats.index if cats.loc[c, "k"] == 2]
+    two_items = [c for c in cats_ok.index if cats.loc[c, "k"] == 2]
 
     text = (
         "## Reliabilitet\n\n"
         "Reliabiliteten anger hur samstämmigt principerna i en grupp mäter samma sak. Cronbachs alfa beräknas på de "
-        f"svar som är fullständiga för gruppen, med 95 % konfidensintervall (Feldt). För hela instrumentet är alfa "
-        f"{_f(inst_row['alpha'])} {_ci(inst_row['ci_low'], inst_row['ci_high'])}, för "
-        + d.join_sv(f"{_name(g).lower()} {_f(top.loc[g, 'alpha'])}" for g in dims) + ". "
-        + ("Alla tre ligger över 0,9, i linje med den publicerade rapporten. " if alpha_ok else
-           "**Minst ett av värdena ligger inte över den publicerade nivån 0,9** ("
-           + d.join_sv(("hela instrumentet" if g == "instrument" else _name(g).lower())
-                       for g in top.index if top.loc[g, "alpha"] <= ALPHA_MIN) + "). ")
-        + f"Kategorierna har alfa {_f(cats['alpha'].min())}–{_f(cats['alpha'].max())}, lägst för "
-          f"{_name(lowcat).lower()}"
-        + (f"; {d.join_sv(_name(c).lower() for c in two_items)} har bara två principer var, och för två principer är "
-           "alfa i praktiken en uppskalad korrelation mellan dem" if two_items else "") + ".\n\n"
-        "McDonalds omega (sammansatt reliabilitet) och Average Variance Extracted (AVE, den andel av principernas "
-        "variation som faktorn fångar) beräknas från de standardiserade laddningarna: dimensionerna från modell (a), "
-        "kategorierna från modell (b). "
-        + f"AVE ligger mellan {_f(aves['ave'].min())} och {_f(aves['ave'].max())}. "
-        + ("Alla värden ligger inom det publicerade spannet 0,51–0,75." if not ave_bad else
-           "**Utanför det publicerade spannet 0,51–0,75 ligger " + d.join_sv(
-               f"{_name(g).lower()} ({_f(aves.loc[g, 'ave'])})" for g in ave_bad) + ".**")
+        "svar som är fullständiga för gruppen, med 95 % konfidensintervall (Feldt), när gruppen har minst "
+        f"{d.count(MIN_ALPHA_N)} sådana svar. "
     )
+    shown = [g for g in ["instrument", *dims] if g in top_ok.index]
+    if shown:
+        first = shown[0]
+        text += (f"För {label(first)} är alfa {_f(top.loc[first, 'alpha'])} "
+                 f"{_ci(top.loc[first, 'ci_low'], top.loc[first, 'ci_high'])}"
+                 + (", för " + d.join_sv(f"{label(g)} {_f(top.loc[g, 'alpha'])}" for g in shown[1:])
+                    if shown[1:] else "") + ". ")
+    if top_na:
+        text += "Alfa kan inte beräknas för " + _na_list(top_na, na, label) + ". "
+    if shown:
+        text += ("Alla tre ligger över 0,9, i linje med den publicerade rapporten. " if alpha_ok and not top_na else
+                 "De värden som kan beräknas ligger över 0,9. " if alpha_ok else
+                 "**Minst ett av värdena ligger inte över den publicerade nivån 0,9** ("
+                 + d.join_sv(label(g) for g in top_ok.index if top_ok.loc[g, "alpha"] <= ALPHA_MIN) + "). ")
+    if len(cats_ok):
+        lowcat = cats_ok["alpha"].idxmin()
+        text += (f"Kategorierna har alfa {_f(cats_ok['alpha'].min())}–{_f(cats_ok['alpha'].max())}, lägst för "
+                 f"{_name(lowcat).lower()}"
+                 + (f"; {d.join_sv(_name(c).lower() for c in two_items)} har bara två principer var, och för två "
+                    "principer är alfa i praktiken en uppskalad korrelation mellan dem" if two_items else "") + ". ")
+    if cats_na:
+        text += ("Alfa kan inte beräknas för kategori" + ("n " if len(cats_na) == 1 else "erna ")
+                 + _na_list(cats_na, na, label) + ".")
+    text += "\n\n"
+    if len(aves):
+        text += (
+            "McDonalds omega (sammansatt reliabilitet) och Average Variance Extracted (AVE, den andel av principernas "
+            "variation som faktorn fångar) beräknas från de standardiserade laddningarna: dimensionerna från modell "
+            f"(a), kategorierna från modell (b). AVE ligger mellan {_f(aves['ave'].min())} och {_f(aves['ave'].max())}. "
+            + ("Alla värden ligger inom det publicerade spannet 0,51–0,75." if not ave_bad else
+               "**Utanför det publicerade spannet 0,51–0,75 ligger " + d.join_sv(
+                   f"{_name(g).lower()} ({_f(aves.loc[g, 'ave'])})" for g in ave_bad) + ".**")
+        )
+    else:
+        text += ("McDonalds omega (sammansatt reliabilitet) och Average Variance Extracted (AVE) beräknas från de "
+                 "standardiserade laddningarna i den bekräftande faktoranalysen. "
+                 + (_na_paragraph("Den", cfa_reason) if cfa_reason else
+                    "**Laddningarna saknas, så omega och AVE kan inte beräknas.**"))
     pub.markdown(text)
     pub.table(table, "quality-reliability", "Reliabilitet per nivå: Cronbachs alfa med 95 % konfidensintervall, "
               "omega och AVE (n = fullständiga svar för gruppen); publicerade gränser: alfa över 0,9 för instrumentet och "
               "dimensionerna, AVE 0,51–0,75", csv=_round(rel), align="llrrrrrl")
 
+    result = {"table": rel, "alpha_ok": alpha_ok, "ave_bad": ave_bad, "not_computable": na}
     # alpha if item deleted: in the whole instrument and within the principle's dimension
-    aid = reliability.alpha_if_deleted(x)
-    within = pd.concat([reliability.alpha_if_deleted(x[list(cols)]) for cols in inst.dimension_items().values()])
-    within = within.reindex(items)
-    dim_alpha = {p: top.loc[inst.principle(p).dimension, "alpha"] for p in items}
-    raise_inst = [p for p in items if aid.loc[p, "alpha_if_deleted"] > inst_row["alpha"]]
-    raise_dim = [p for p in items if within.loc[p, "alpha_if_deleted"] > dim_alpha[p]]
-    weakest = aid["item_rest_r"].idxmin()
-    pub.markdown(
-        "Tabellen nedan visar vad alfa blir om en princip tas bort, för hela instrumentet och inom principens "
-        "dimension, och principens korrelation med summan av övriga principer. "
-        + ("Ingen princip höjer alfa om den tas bort, vare sig för instrumentet eller för dimensionen"
-           if not raise_inst and not raise_dim else
-           "Alfa skulle öka om "
-           + d.join_sv(_name(p) for p in sorted(set(raise_inst) | set(raise_dim), key=items.index))
-           + " togs bort")
-        + f"; lägst korrelation med övriga principer har {_name(weakest)} ({_f(aid.loc[weakest, 'item_rest_r'], 2)})."
-    )
-    at = pd.DataFrame({
-        "Princip": [_name(p) for p in items],
-        "Kategori": [_category_of(p) for p in items],
-        "r (övriga)": [_f(v, 2) for v in aid.loc[items, "item_rest_r"]],
-        "α utan principen (instrumentet)": [_f(v) for v in aid.loc[items, "alpha_if_deleted"]],
-        "α utan principen (dimensionen)": [_f(v) for v in within["alpha_if_deleted"]],
-    })
-    csv = pd.DataFrame({
-        "item": items,
-        "dimension": [inst.principle(p).dimension for p in items],
-        "item_rest_r": aid.loc[items, "item_rest_r"].to_numpy(),
-        "alpha_if_deleted_instrument": aid.loc[items, "alpha_if_deleted"].to_numpy(),
-        "alpha_instrument": inst_row["alpha"],
-        "item_rest_r_dimension": within["item_rest_r"].to_numpy(),
-        "alpha_if_deleted_dimension": within["alpha_if_deleted"].to_numpy(),
-        "alpha_dimension": [dim_alpha[p] for p in items],
-    })
-    pub.table(at, "quality-alpha-if-deleted", f"Alfa om principen tas bort (instrumentet: α = {_f(inst_row['alpha'])}; "
-              + ", ".join(f"{_name(g).lower()}: α = {_f(top.loc[g, 'alpha'])}" for g in dims)
-              + ") och korrelationen mellan principen och summan av övriga principer", csv=_round(csv),
-              align="llrrr")
+    if "instrument" in na:
+        pub.markdown("Hur alfa ändras om en princip tas bort kan inte visas, eftersom alfa för hela instrumentet "
+                     f"inte kan beräknas ({why_sv(na['instrument'])}).")
+        result["alpha_if_deleted"] = None
+    else:
+        inst_row = top.loc["instrument"]
+        aid = reliability.alpha_if_deleted(x)
+        within = pd.concat([reliability.alpha_if_deleted(x[list(cols)]) if dim not in na else
+                            pd.DataFrame({"alpha_if_deleted": np.nan, "item_rest_r": np.nan}, index=list(cols))
+                            for dim, cols in inst.dimension_items().items()])
+        within = within.reindex(items)
+        dim_alpha = {p: top.loc[inst.principle(p).dimension, "alpha"] for p in items}
+        raise_inst = [p for p in items if aid.loc[p, "alpha_if_deleted"] > inst_row["alpha"]]
+        raise_dim = [p for p in items if within.loc[p, "alpha_if_deleted"] > dim_alpha[p]]
+        weakest = aid["item_rest_r"].idxmin()
+        pub.markdown(
+            "Tabellen nedan visar vad alfa blir om en princip tas bort, för hela instrumentet och inom principens "
+            "dimension, och principens korrelation med summan av övriga principer. "
+            + ("Ingen princip höjer alfa om den tas bort, vare sig för instrumentet eller för dimensionen"
+               if not raise_inst and not raise_dim else
+               "Alfa skulle öka om "
+               + d.join_sv(_name(p) for p in sorted(set(raise_inst) | set(raise_dim), key=items.index))
+               + " togs bort")
+            + f"; lägst korrelation med övriga principer har {_name(weakest)} "
+              f"({_f(aid.loc[weakest, 'item_rest_r'], 2)})."
+            + (" Inom " + d.join_sv(label(g) for g in top_na if g != "instrument")
+               + " kan alfa inte beräknas, så den kolumnen är tom för dess principer."
+               if [g for g in top_na if g != "instrument"] else "")
+        )
+        at = pd.DataFrame({
+            "Princip": [_name(p) for p in items],
+            "Kategori": [_category_of(p) for p in items],
+            "r (övriga)": [_f(v, 2) for v in aid.loc[items, "item_rest_r"]],
+            "α utan principen (instrumentet)": [_f(v) for v in aid.loc[items, "alpha_if_deleted"]],
+            "α utan principen (dimensionen)": [_f(v) for v in within["alpha_if_deleted"]],
+        })
+        csv = pd.DataFrame({
+            "item": items,
+            "dimension": [inst.principle(p).dimension for p in items],
+            "item_rest_r": aid.loc[items, "item_rest_r"].to_numpy(),
+            "alpha_if_deleted_instrument": aid.loc[items, "alpha_if_deleted"].to_numpy(),
+            "alpha_instrument": inst_row["alpha"],
+            "item_rest_r_dimension": within["item_rest_r"].to_numpy(),
+            "alpha_if_deleted_dimension": within["alpha_if_deleted"].to_numpy(),
+            "alpha_dimension": [dim_alpha[p] for p in items],
+        })
+        pub.table(at, "quality-alpha-if-deleted", f"Alfa om principen tas bort (instrumentet: α = {_f(inst_row['alpha'])}; "
+                  + ", ".join(f"{_name(g).lower()}: α = {_f(top.loc[g, 'alpha'])}" for g in dims)
+                  + ") och korrelationen mellan principen och summan av övriga principer", csv=_round(csv),
+                  align="llrrr")
+        result["alpha_if_deleted"] = csv
 
-    verdicts = [
-        _verdict(CLAIMS["alpha"], f"hela instrumentet {_f(inst_row['alpha'])}, "
-                 + d.join_sv(f"{_name(g).lower()} {_f(top.loc[g, 'alpha'])}" for g in dims)
-                 + ("" if alpha_ok else " (**minst ett värde ≤ 0,9**)"), "ok" if alpha_ok else "no"),
-        _verdict(CLAIMS["ave"], f"{_f(aves['ave'].min())}–{_f(aves['ave'].max())} för dimensioner och kategorier"
-                 + ("" if not ave_bad else " (**utanför: " + d.join_sv(_name(g).lower() for g in ave_bad) + "**)"),
-                 "ok" if not ave_bad else "partly" if len(ave_bad) < len(aves) else "no"),
-    ]
-    return {"table": rel, "alpha_if_deleted": csv, "alpha_ok": alpha_ok, "ave_bad": ave_bad, "verdicts": verdicts}
+    if not len(top_ok):
+        alpha_verdict = _verdict(CLAIMS["alpha"], why_sv(na["instrument"]), "na")
+    else:
+        notes = ([] if alpha_ok else ["**minst ett värde ≤ 0,9**"]) + (
+            [f"kan inte beräknas för {d.join_sv(label(g) for g in top_na)}"] if top_na else [])
+        alpha_verdict = _verdict(
+            CLAIMS["alpha"], d.join_sv(f"{label(g)} {_f(top_ok.loc[g, 'alpha'])}" for g in top_ok.index)
+            + (f" ({'; '.join(notes)})" if notes else ""), "ok" if alpha_ok else "no")
+    if not len(aves):
+        ave_verdict = _verdict(CLAIMS["ave"], why_sv(cfa_reason) if cfa_reason else "laddningarna saknas", "na")
+    else:
+        ave_verdict = _verdict(
+            CLAIMS["ave"], f"{_f(aves['ave'].min())}–{_f(aves['ave'].max())} för dimensioner och kategorier"
+            + ("" if not ave_bad else " (**utanför: " + d.join_sv(_name(g).lower() for g in ave_bad) + "**)"),
+            "ok" if not ave_bad else "partly" if len(ave_bad) < len(aves) else "no")
+    result["verdicts"] = [alpha_verdict, ave_verdict]
+    return result
 
 
 # ---------------------------------------------------------------- 6. known-groups validity
@@ -898,6 +1094,20 @@ def validity_section(ctx: ReportData, pub: d.Publisher) -> dict:
     kg = validity.known_groups(ctx.responses, inst.dimension_items(), group="involved",
                                scale_min=inst.scale.min, scale_max=inst.scale.max)
     kg = kg.set_index("dimension")
+    try:  # every group of every dimension needs k (privacy threshold) respondents with a score
+        for g in kg.index:
+            feasibility.check_groups({f"involverade ({_name(g).lower()})": int(kg.loc[g, "n_true"]),
+                                      f"ej involverade ({_name(g).lower()})": int(kg.loc[g, "n_false"])},
+                                     min_n=ctx.privacy_threshold)
+    except NotComputable as reason:
+        pub.markdown(
+            "## Validitet: kända grupper\n\n"
+            "Om instrumentet mäter det avsedda bör respondenter som själva arbetar med digitalisering bedöma "
+            "organisationen annorlunda än respondenter som främst använder digital teknik. "
+            + _na_paragraph("Jämförelsen", reason)
+        )
+        return {"table": None, "apart": {}, "not_computable": reason.as_dict(),
+                "verdicts": [_verdict(CLAIMS["known_groups"], why_sv(reason), "na")]}
     apart = {g: bool(kg.loc[g, "p_welch"] < 0.05 and (kg.loc[g, "g_ci_low"] > 0 or kg.loc[g, "g_ci_high"] < 0))
              for g in kg.index}
     table = pd.DataFrame({
@@ -965,7 +1175,11 @@ def invariance_section(ctx: ReportData, pub: d.Publisher) -> dict:
                      "fullständiga svar.")
         return {"table": None, "verdicts": []}
     data = resp[resp["year"].isin(used)]
-    mi = invariance.measurement_invariance(data, inst.category_items(), group="year")
+    try:
+        mi = invariance.measurement_invariance(data, inst.category_items(), group="year")
+    except np.linalg.LinAlgError as exc:
+        pub.markdown(_na_paragraph("Mätinvariansen", _as_reason(exc)))
+        return {"table": None, "not_computable": _as_reason(exc).as_dict(), "verdicts": []}
     t = mi.table.set_index("step")
     metric_ok = t.loc["metric", "verdict"] == "invariant"
     scalar_ok = metric_ok and t.loc["scalar", "verdict"] == "invariant"
@@ -1034,13 +1248,18 @@ def invariance_section(ctx: ReportData, pub: d.Publisher) -> dict:
 # ---------------------------------------------------------------- 8. summary
 def summary_section(ctx: ReportData, pub: d.Publisher, *results: dict) -> list[dict]:
     """Closing list: each published claim with the result of this build and a verdict."""
-    status_sv = {"ok": "Stämmer", "partly": "**Stämmer delvis**", "no": "**Stämmer inte**"}
+    status_sv = {"ok": "Stämmer", "partly": "**Stämmer delvis**", "no": "**Stämmer inte**",
+                 "na": "**Kan inte prövas**"}
     verdicts = [v for r in results if r for v in r.get("verdicts", [])]
     lines = [f"- {status_sv[v['status']]}: {v['claim']} Här: {v['result']}." for v in verdicts]
     n_ok = sum(v["status"] == "ok" for v in verdicts)
+    n_na = sum(v["status"] == "na" for v in verdicts)
+    tested = len(verdicts) - n_na
     pub.markdown(
         "## Sammanfattning\n\n"
-        f"{ctx.mode_sv} Jämfört med den publicerade rapporten stämmer {n_ok} av {len(verdicts)} påståenden fullt ut:\n\n"
+        f"{ctx.mode_sv} Jämfört med den publicerade rapporten stämmer {n_ok} av {len(verdicts)} påståenden fullt ut"
+        + (f"; {n_na} av dem kan inte prövas på dessa data, så {n_ok} av de {tested} som kan prövas stämmer"
+           if n_na else "") + ":\n\n"
         + "\n".join(lines)
     )
     if pub.dir is not None:  # machine-readable verdicts beside the tables (the list above is the display)

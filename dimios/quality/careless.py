@@ -53,6 +53,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import feasibility
+
 INDICES = ("longstring", "irv", "mahad", "evenodd", "psychsyn")
 
 
@@ -392,7 +394,13 @@ def careless_table(
     DataFrame indexed like ``items_df`` with columns ``n_answered``, the five indices
     (``longstring, irv, mahad, evenodd, psychsyn``), ``mahad_df``, five booleans
     ``flag_<index>``, ``n_flags`` and ``careless`` (``n_flags >= rules.min_flags``).
-    The applied thresholds are stored in ``result.attrs["thresholds"]``.
+    The applied thresholds are stored in ``result.attrs["thresholds"]``; its
+    ``not_computable`` entry maps an index that could not be computed on these data to
+    the reason (``{"code": ..., **details}``, codes of :mod:`dimios.quality.feasibility`):
+    ``mahad`` with fewer than ``feasibility.MIN_MAHAD_N`` (and more than the number of
+    items) respondents eligible for flagging, ``psychsyn`` when no item pair exceeds
+    ``psychsyn_critval`` (code ``no_pairs``). Such an index has NaN values and raises
+    no flag; the vote still needs ``min_flags`` of the remaining flags.
     """
     rules = rules or CarelessRules()
     cols = [c for group in category_items.values() for c in group]
@@ -404,9 +412,17 @@ def careless_table(
 
     ls = longstring(x)
     iv = irv(x)
-    md = mahalanobis(x)
+    not_computable = {}
+    why = feasibility.mahalanobis_feasible(x, int(eligible.sum()))
+    if why is None:
+        md = mahalanobis(x)
+    else:  # too few respondents for a covariance matrix of k items: no D², no flag
+        md = pd.DataFrame({"mahad": np.nan, "mahad_df": x.notna().sum(axis=1)}, index=x.index)
+        not_computable["mahad"] = why.as_dict()
     eo = evenodd(x, category_items)
     ps = psychsyn(x, rules.psychsyn_critval)
+    if not ps.attrs.get("pairs"):
+        not_computable["psychsyn"] = {"code": "no_pairs", "critval": rules.psychsyn_critval}
 
     out = pd.DataFrame(
         {
@@ -448,6 +464,7 @@ def careless_table(
         "irv_low": float(q_lo),
         "irv_high": float(q_hi),
         "n_synonym_pairs": len(ps.attrs.get("pairs", [])),
+        "not_computable": not_computable,
     }
     return out
 

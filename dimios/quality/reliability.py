@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import feasibility
+
 
 def cronbach_alpha(items_df: pd.DataFrame, *, ci: float = 0.95, nan_policy: str = "listwise") -> pd.Series:
     """Cronbach's alpha with Feldt's confidence interval, as ``pingouin.cronbach_alpha``.
@@ -145,6 +147,7 @@ def reliability_table(
     std_loadings: pd.DataFrame | None = None,
     *,
     nan_policy: str = "listwise",
+    min_n: int = feasibility.MIN_ALPHA_N,
 ) -> pd.DataFrame:
     """Alpha (+ Feldt 95 % CI) for each item group, with omega and AVE when loadings are given.
 
@@ -158,14 +161,31 @@ def reliability_table(
         a one-factor model named after the instrument, model (a) and model (b); a
         group's omega/AVE is taken from the factor with the same id.
 
+    min_n : a group's alpha is computed only with at least this many complete answers
+        (and two answered items and a varying sum score,
+        :func:`dimios.quality.feasibility.check_alpha`); otherwise alpha is NaN and
+        ``not_computable`` holds the reason.
+
     Returns
     -------
-    DataFrame: ``group, level, k, n, alpha, ci_low, ci_high, omega, ave``.
+    DataFrame: ``group, level, k, n, alpha, ci_low, ci_high, omega, ave,
+    not_computable`` (empty, or the code of :mod:`dimios.quality.feasibility`) and
+    ``attrs["not_computable"]`` = {group: reason dict (``NotComputable.as_dict``)}.
     """
     cr = composite_reliability(std_loadings) if std_loadings is not None else None
     rows = []
+    reasons = {}
     for gid, items in groups.items():
-        a = cronbach_alpha(items_df[list(items)], nan_policy=nan_policy)
+        sub = items_df[list(items)]
+        try:
+            feasibility.check_alpha(sub, min_n=min_n)
+            a = cronbach_alpha(sub, nan_policy=nan_policy)
+            why = ""
+        except feasibility.NotComputable as exc:
+            reasons[gid] = exc.as_dict()
+            a = pd.Series({"alpha": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                           "n": int(sub.astype(float).notna().all(axis=1).sum())})
+            why = exc.code
         row = {
             "group": gid,
             "level": (levels or {}).get(gid, ""),
@@ -176,8 +196,11 @@ def reliability_table(
             "ci_high": a["ci_high"],
             "omega": np.nan,
             "ave": np.nan,
+            "not_computable": why,
         }
         if cr is not None and gid in cr.index:
             row["omega"], row["ave"] = cr.loc[gid, "omega"], cr.loc[gid, "ave"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["not_computable"] = reasons
+    return out

@@ -8,7 +8,8 @@ the tests rely on the row numbers documented next to each file below.
 Legitimate files (must read correctly): windows1252.csv, vet_ej_mixed.csv,
 swedish_excel.csv, labels.csv, statement_headers.csv (+ statement_headers_mapping.yml),
 bom_utf8.csv, responses.parquet, title_row.xlsx.
-Bad files (must raise a clear DataValidationError): all the others.
+Bad files (must raise a clear DataValidationError): all the others (two_row_header.csv/.xlsx:
+a header over two rows with merged cells, row 2 holds the principle ids).
 """
 
 from __future__ import annotations
@@ -134,6 +135,38 @@ def main() -> None:
     write_csv("short_row.csv", HEADER, r)
     # a text file with an .xlsx suffix
     (OUT / "not_a_workbook.xlsx").write_bytes(b"respondent_id,organisation_id\nR1,ORG\n")
+    # a two-row header as survey tools export it: the meta headers merged vertically over rows
+    # 1-2, the category names merged horizontally over their principles in row 1, the principle
+    # ids in row 2; data from row 3 (XLSX, and the same sheet saved by Excel as CSV)
+    top, sub = list(META), [""] * len(META)
+    for cat in I.categories:
+        ids = [p for p in PIDS if I.principle(p).category == cat.id]
+        top += [cat.name_sv] + [""] * (len(ids) - 1)
+        sub += ids
+    order = [HEADER.index(h) for h in META] + [HEADER.index(p) for p in sub[len(META):]]
+    body = [[r[i] for i in order] for r in rows]
+    write_csv("two_row_header.csv", top, [sub] + body, delimiter=";")
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Svar"
+    ws.append(top)
+    ws.append([v or None for v in sub])
+    for x in body:
+        ws.append([int(v) if v.isdigit() else (v or None) for v in x])
+    for j in range(len(META)):
+        ws.merge_cells(start_row=1, start_column=j + 1, end_row=2, end_column=j + 1)
+    start = len(META) + 1
+    for cat in I.categories:
+        n = sum(1 for p in PIDS if I.principle(p).category == cat.id)
+        if n > 1:
+            ws.merge_cells(start_row=1, start_column=start, end_row=1, end_column=start + n - 1)
+        start += n
+    fixed = dt.datetime(2024, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.save(OUT / "two_row_header.xlsx")
 
     # ---- legitimate -----------------------------------------------------------------
     # Windows-1252 (Excel 'CSV' on a Swedish Windows), comma-separated, å/ä/ö in business_area
