@@ -540,5 +540,21 @@ def test_wholly_suppressed_report_says_so_and_claims_no_single_year(export_data,
     assert "bara ett år med tillräckligt många svar (2023)" in rec1.text
 
 
+def test_own_quality_control_says_when_an_algorithm_cannot_be_computed(tmp_path, monkeypatch):
+    import IPython.display
+
+    from dimios import display
+    from dimios.chapters import organisation as chapter
+
+    from .test_quality_chapter import Recorder
+
+    rep = org.load(paths.DATA / "example" / "responses_example.csv", organisation="ORG-K001")
+    rec = Recorder()
+    monkeypatch.setattr(IPython.display, "display", rec)
+    chapter.careless_section(rep, display.Publisher(tmp_path, "quality"))
+    assert ("**Mahalanobis D² kan inte beräknas på den här datafilen** (underlaget har 30 svar med minst hälften "
+            "av de 26 påståendena besvarade, och minst 50 behövs), så bara fyra algoritmer röstar") in rec.text
+
+
 if __name__ == "__main__":  # regenerate the test export
     print(make_export())

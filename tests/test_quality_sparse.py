@@ -234,3 +234,21 @@ def test_shipped_example_file_builds_end_to_end(tmp_path):
     assert "kan inte beräknas på dessa data" in html
     rel = pd.read_csv(out / "tables" / "quality" / "tbl-quality-reliability.csv")
     assert rel.set_index("group").loc["instrument", "not_computable"] == "too_few"
+
+
+def test_invariance_leaves_out_a_year_with_a_singular_matrix(tmp_path, monkeypatch):
+    df = _panel(60, years=(2022, 2023, 2024))
+    items = _items()
+    in_2023 = df["year"] == 2023
+    df.loc[in_2023, items[5]] = df.loc[in_2023, items[6]]   # identical answers in 2023 only
+    ctx = _ctx(df, tmp_path)
+    rec, res = _run((chapter.invariance_section,), ctx, tmp_path, monkeypatch)
+    assert set(res[0]["unusable_years"]) == {2023} and res[0]["unusable_years"][2023]["code"] == "singular"
+    assert list(res[0]["groups"]["year"]) == [2022, 2024]
+    assert "Inte heller 2023 (korrelationsmatrisen för de 26 påståendena är singulär (rang 25)" in rec.text
+    # with only two years and one of them singular, the test cannot be run at all
+    ctx = _ctx(df[df["year"] != 2024], tmp_path)
+    rec, res = _run((chapter.invariance_section,), ctx, tmp_path, monkeypatch)
+    assert res[0]["table"] is None
+    assert ("Invarians mellan år kan inte prövas: färre än två år har minst 50 fullständiga svar och en "
+            "korrelationsmatris som går att invertera (2023: korrelationsmatrisen") in rec.text

@@ -1169,11 +1169,22 @@ def invariance_section(ctx: ReportData, pub: d.Publisher) -> dict:
     n_year = resp[complete].groupby("year").size()
     used = [int(y) for y, n in n_year.items() if n >= MIN_GROUP_COMPLETE]
     dropped = [int(y) for y in n_year.index if int(y) not in used]
+    # a year whose correlation matrix is singular (or has an item without variation) cannot enter either
+    unusable = {}
+    for y in used:
+        try:
+            feasibility.check_factorable(resp.loc[resp["year"] == y, items], min_n=MIN_GROUP_COMPLETE)
+        except NotComputable as exc:
+            unusable[y] = exc.as_dict()
+    used = [y for y in used if y not in unusable]
     pub.markdown("## Mätinvarians mellan år")
     if len(used) < 2:
         pub.markdown(f"Invarians mellan år kan inte prövas: färre än två år har minst {MIN_GROUP_COMPLETE} "
-                     "fullständiga svar.")
-        return {"table": None, "verdicts": []}
+                     "fullständiga svar"
+                     + (" och en korrelationsmatris som går att invertera ("
+                        + d.join_sv(f"{y}: {why_sv(r)}" for y, r in unusable.items()) + ")" if unusable else "")
+                     + ".")
+        return {"table": None, "unusable_years": unusable, "verdicts": []}
     data = resp[resp["year"].isin(used)]
     try:
         mi = invariance.measurement_invariance(data, inst.category_items(), group="year")
@@ -1208,6 +1219,8 @@ def invariance_section(ctx: ReportData, pub: d.Publisher) -> dict:
         "svaren: " + d.join_sv(f"{d.count(n)} ({y})" for y, n in zip(mi.groups["year"], mi.groups["n"])) + "."
         + (f" År med färre än {MIN_GROUP_COMPLETE} fullständiga svar ({d.join_sv(str(y) for y in dropped)}) ingår inte."
            if dropped else "")
+        + (" Inte heller " + d.join_sv(f"{y} ({why_sv(r)})" for y, r in unusable.items()) + " ingår."
+           if unusable else "")
         + f"\n\nDen konfigurala modellen har CFI {_f(conf['cfi'])} och RMSEA {_f(conf['rmsea'])}"
         + (". " if conf_ok else " – **strukturen passar inte väl alla år, vilket försvagar de följande stegen.** ")
         + f"Den metriska modellen ändrar CFI med {_signed(t.loc['metric', 'delta_cfi'])} och RMSEA med "
@@ -1240,7 +1253,7 @@ def invariance_section(ctx: ReportData, pub: d.Publisher) -> dict:
               csv=_round(csv), align="lrrrrrrrl")
     res = (f"{level} invarians (ΔCFI {_signed(t.loc['scalar', 'delta_cfi'])}, "
            f"ΔRMSEA {_signed(t.loc['scalar', 'delta_rmsea'])} för det skalära steget)")
-    return {"table": mi.table, "groups": mi.groups, "level": level, "metric_ok": metric_ok, "scalar_ok": scalar_ok,
+    return {"table": mi.table, "groups": mi.groups, "level": level, "unusable_years": unusable, "metric_ok": metric_ok, "scalar_ok": scalar_ok,
             "verdicts": [_verdict("Medelvärden kan jämföras mellan år (prövas inte i den publicerade rapporten).",
                                   res, "ok" if scalar_ok else "partly" if metric_ok else "no")]}
 

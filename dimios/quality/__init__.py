@@ -18,11 +18,15 @@ validity
 invariance
     Measurement invariance across years (configural, metric, scalar) with a small
     multi-group ML CFA estimator.
+feasibility
+    Whether a statistic can be computed on the data (enough complete answers, a
+    non-singular matrix, two answered items, groups large enough) and, if not, why
+    (``NotComputable``); the minimums are declared there.
 
 Every function takes DataFrames/arrays and mappings as arguments, never reads
 files, is vectorised over respondents and deterministic.
 """
 
-from . import careless, factor, invariance, knowledge, reliability, validity
+from . import careless, factor, feasibility, invariance, knowledge, reliability, validity
 
-__all__ = ["careless", "factor", "invariance", "knowledge", "reliability", "validity"]
+__all__ = ["careless", "factor", "feasibility", "invariance", "knowledge", "reliability", "validity"]
