@@ -3,12 +3,14 @@
 #   make test     run the test suite
 #   make golden   recompute the R reference values (tests/reference/, needs Rscript) and compare
 # All bootstrap a virtual environment in .venv on first use.
+# Mutation testing of the core modules (hours; never in CI, docs/mutation.md):
+#   make mutation [MODULES="scoring spread"]
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test install clean golden
+.PHONY: report test install clean golden mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,5 +34,11 @@ golden: $(STAMP)
 	else echo "Rscript not found: comparing with the committed tests/reference/golden_r.json"; fi
 	$(BIN)/python -m pytest -q -p no:xdist tests/test_golden_r.py
 
+$(BIN)/mutmut: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[mutation]'
+
+mutation: $(BIN)/mutmut
+	$(BIN)/python tools/mutation.py $(MODULES)
+
 clean:
-	rm -rf $(VENV) report/_book report/notebooks report/provenance.json
+	rm -rf $(VENV) mutants report/_book report/notebooks report/provenance.json

@@ -24,13 +24,6 @@ from dimios import instrument
 ORG_KEYS = ["organisation_id", "year"]
 
 
-def respondent_percent(responses: pd.DataFrame) -> pd.DataFrame:
-    """Principle answers of each respondent in percent (NaN where not answered)."""
-    inst = instrument.load()
-    items = responses[list(inst.principle_ids)].astype("float64")
-    return inst.scale.to_percent(items)
-
-
 def organisation_scores(responses: pd.DataFrame, min_valid: int | None = None) -> pd.DataFrame:
     """Organisation-year principle scores in percent.
 

@@ -74,3 +74,60 @@ def test_exactly_two_valid_answers_is_below_the_minimum_of_three():
     assert scoring.principle_levels(org).isna().loc[("A", 2023), P]
     three = two + [("A", 2023, {P: 5})]
     assert scoring.organisation_scores(make_responses(three)).loc[("A", 2023), P] == pytest.approx(5 / 6 * 100)
+
+
+def test_category_dimension_and_overall_scores_per_organisation(inst):
+    # A: effektivitet principles 7, other förmåga principles 1, arv principles 4; B: all 4
+    eff = set(inst.principles_in("effektivitet"))
+    form = set(inst.principles_in("digital_formaga"))
+    a = {p: (7 if p in eff else 1 if p in form else 4) for p in inst.principle_ids}
+    df = make_responses([("A", 2023, a)] * 3 + [("B", 2023, {p: 4 for p in inst.principle_ids})] * 3)
+    g = scoring.group_scores(scoring.organisation_scores(df))
+    assert list(g.columns) == [c.id for c in inst.categories] + [d.id for d in inst.dimensions] + ["overall"]
+    assert list(g.index) == [("A", 2023), ("B", 2023)]
+    assert g.loc[("A", 2023), "effektivitet"] == 100 and g.loc[("A", 2023), "innovation"] == 0
+    assert g.loc[("A", 2023), "balansering"] == 0 and g.loc[("A", 2023), "teknik"] == 50
+    assert g.loc[("A", 2023), "digital_formaga"] == pytest.approx(7 * 100 / 18)
+    assert (g.loc[("B", 2023)] == 50).all()
+
+
+def test_group_score_is_the_mean_of_the_available_principles(inst):
+    # one principle of the category unanswered: the mean of the others
+    cat = list(inst.principles_in("anvandare"))
+    df = make_responses([("A", 2023, {cat[0]: 7})] * 3)
+    g = scoring.group_scores(scoring.organisation_scores(df))
+    assert g.loc[("A", 2023), "anvandare"] == 100 and np.isnan(g.loc[("A", 2023), "teknik"])
+
+
+def test_quadrant_names_and_missing_positions(inst):
+    names = {q.id: q.name_sv for q in inst.quadrants}
+    df = make_responses([("A", 2023, {p: 7 for p in inst.principle_ids})] * 3
+                        + [("B", 2023, {p: 1 for p in inst.principles_in("digital_formaga")})] * 3)
+    pos = scoring.positions(scoring.organisation_scores(df))
+    assert pos.loc[("A", 2023), "quadrant_name"] == names["high_high"] == "Digitalt mogen"
+    assert pd.isna(pos.loc[("B", 2023), "quadrant"]) and pd.isna(pos.loc[("B", 2023), "quadrant_name"])
+    # plain lists with a missing value are read as numbers
+    assert scoring.quadrant_of([50, None, 10], [None, 50, 80]).tolist() == [None, None, "low_high"]
+
+
+def test_levels_keep_the_index_and_are_nullable_integers():
+    s = pd.Series([10.0, np.nan, 80.0], index=["x", "y", "z"], name="p")
+    lv = scoring.to_levels(s)
+    assert str(lv.dtype) == "Int8" and list(lv.index) == ["x", "y", "z"] and lv.name == "p"
+    assert lv["x"] == 1 and pd.isna(lv["y"]) and lv["z"] == 4
+    df = pd.DataFrame({"a": [10.0, 60.0], "b": [np.nan, 30.0]}, index=["u", "v"])
+    lvd = scoring.to_levels(df)
+    assert (lvd.dtypes == "Int8").all() and list(lvd.index) == ["u", "v"]
+    assert lvd.loc["u", "a"] == 1 and pd.isna(lvd.loc["u", "b"]) and lvd.loc["v", "b"] == 2
+    full = scoring.to_levels(pd.DataFrame({"a": [10.0, 60.0]}))  # no missing value: still nullable
+    assert str(full["a"].dtype) == "Int8"
+    arr = scoring.to_levels(np.array([10.0, np.nan]))
+    assert arr.dtype.kind == "i" and arr.tolist() == [1, -1]
+    assert scoring.to_levels([24.0, None]).tolist() == [1, -1]
+
+
+def test_levels_round_away_floating_point_noise_at_nine_decimals():
+    # a score a few 1e-10 below a cut point is float noise (e.g. 24.9999999997): upper level;
+    # 2e-9 below is a real difference: lower level
+    assert scoring.to_levels(np.array([25 - 3e-10, 50 - 3e-10, 75 - 3e-10])).tolist() == [2, 3, 4]
+    assert scoring.to_levels(np.array([25 - 2e-9, 50 - 2e-9, 75 - 2e-9])).tolist() == [1, 2, 3]

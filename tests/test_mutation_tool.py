@@ -1,0 +1,49 @@
+"""tools/mutation.py: the per-module score that ``make mutation`` prints (mutmut itself is not run)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+from dimios import paths
+
+_spec = importlib.util.spec_from_file_location("mutation_tool", paths.ROOT / "tools" / "mutation.py")
+tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(tool)
+
+
+def test_module_of_mutant_names():
+    assert tool.module_of("dimios.scoring.x_to_levels__mutmut_3") == "scoring"
+    assert tool.module_of("dimios.quality.careless.x_irv__mutmut_12") == "quality.careless"
+    assert tool.module_of("dimios.organisation.xǁOrganisationReportǁshown_years__mutmut_2") == "organisation"
+
+
+def test_scores_per_module_count_equivalent_and_unrun_mutants_out(tmp_path):
+    meta = tmp_path / "dimios" / "scoring.py.meta"
+    meta.parent.mkdir(parents=True)
+    codes = {f"dimios.scoring.x_f__mutmut_{i}": c for i, c in enumerate([1, 1, 1, 0, 0, 33, None, 36, 3, 1])}
+    meta.write_text(json.dumps({"exit_code_by_key": codes}))
+    (tmp_path / "dimios" / "quality").mkdir()
+    (tmp_path / "dimios" / "quality" / "knowledge.py.meta").write_text(
+        json.dumps({"exit_code_by_key": {"dimios.quality.knowledge.x_g__mutmut_1": 1}}))
+    got = tool.results(tmp_path)
+    assert len(got) == 11
+    equivalent = {"dimios.scoring.x_f__mutmut_3"}
+    rows = {r["module"]: r for r in tool.summary(got, equivalent)}
+    s = rows["scoring"]
+    # killed: exit 1 (x4), 3 and the timeout 36 -> 6; survived 1 (one is equivalent); no tests 1; unrun 1
+    assert (s["mutants"], s["killed"], s["survived"], s["no_tests"], s["equivalent"], s["not_checked"]) == \
+        (10, 6, 1, 1, 1, 1)
+    assert s["score"] == 100 * 6 / 8
+    assert rows["quality/"]["score"] == 100.0 and rows["all"]["mutants"] == 11
+    assert tool.survivors(got, equivalent) == ["dimios.scoring.x_f__mutmut_4", "dimios.scoring.x_f__mutmut_5"]
+    text = tool.format_summary(tool.summary(got, equivalent))
+    assert "75.0 %" in text and text.splitlines()[0].startswith("module")
+
+
+def test_equivalent_mutants_are_read_from_the_doc(tmp_path):
+    doc = tmp_path / "mutation.md"
+    doc.write_text("# x\n\n- `dimios.scoring.x_f__mutmut_3`: the index is taken from the Series anyway\n"
+                   "* `dimios.quality.careless.x_irv__mutmut_12` — same value\nnot a - `dimios.x__mutmut_1` line\n")
+    assert tool.equivalent_mutants(doc) == {"dimios.scoring.x_f__mutmut_3", "dimios.quality.careless.x_irv__mutmut_12"}
+    assert tool.equivalent_mutants(tmp_path / "missing.md") == set()

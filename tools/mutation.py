@@ -1,0 +1,161 @@
+"""Mutation testing of the core modules with mutmut, one module at a time (``make mutation``).
+
+    python tools/mutation.py                 # run every core module, then print the scores
+    python tools/mutation.py scoring spread  # run only these modules
+    python tools/mutation.py --report        # only print the scores of the last runs
+
+mutmut (configured in ``pyproject.toml``, ``[tool.mutmut]``) copies the package to
+``mutants/``, plants one small change at a time (a ``<`` for a ``<=``, a ``2`` for a ``3``,
+...) and runs the fast unit tests that reach the changed function. A mutant the tests do not
+notice has *survived*. The score of a module is the share of its mutants that were killed,
+counted over the mutants that are not *equivalent* (a change that cannot alter any result,
+listed with the reason in ``docs/mutation.md``).
+
+Runs are long (minutes to hours per module on two cores); mutmut keeps its results in
+``mutants/``, so an interrupted run continues where it stopped. CI never runs this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MUTANTS = ROOT / "mutants"
+EQUIVALENT_DOC = ROOT / "docs" / "mutation.md"
+CORE = ("scoring", "spread", "trends", "validation", "io", "organisation",
+        "quality.careless", "quality.factor", "quality.invariance", "quality.knowledge",
+        "quality.reliability", "quality.validity")
+
+# mutmut's exit codes of a mutant run (mutmut/stats.py)
+KILLED, SURVIVED, NO_TESTS, TIMEOUT, NOT_CHECKED, OTHER = ("killed", "survived", "no tests", "timeout",
+                                                          "not checked", "other")
+STATUS = {1: KILLED, 3: KILLED, 37: KILLED, 0: SURVIVED, 5: NO_TESTS, 33: NO_TESTS, None: NOT_CHECKED,
+          36: TIMEOUT, 24: TIMEOUT, -24: TIMEOUT, 152: TIMEOUT, 255: TIMEOUT}
+_EQUIVALENT = re.compile(r"^\s*[-*]\s+`(dimios\.[\w.]+__mutmut_\d+)`")
+
+
+def equivalent_mutants(doc: Path = EQUIVALENT_DOC) -> set[str]:
+    """Mutant names listed as equivalent in the doc: lines ``- `dimios.x.f__mutmut_3`: reason``."""
+    if not doc.exists():
+        return set()
+    return {m.group(1) for line in doc.read_text(encoding="utf-8").splitlines() if (m := _EQUIVALENT.match(line))}
+
+
+def module_of(mutant: str) -> str:
+    """'dimios.quality.careless.x_irv__mutmut_3' -> 'quality.careless'."""
+    name = mutant.split("__mutmut_")[0]
+    parts = name.split(".")[1:]
+    for i in range(len(parts), 0, -1):
+        if ".".join(parts[:i]) in CORE:
+            return ".".join(parts[:i])
+    return ".".join(parts[:-1])
+
+
+def results(mutants_dir: Path = MUTANTS) -> dict[str, int | None]:
+    """{mutant name: exit code} from mutmut's ``mutants/**/*.py.meta`` files."""
+    out: dict[str, int | None] = {}
+    for meta in sorted(mutants_dir.rglob("*.py.meta")):
+        out.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return out
+
+
+def summary(codes: dict[str, int | None], equivalent: set[str]) -> list[dict]:
+    """One row per module (and 'quality/' and 'all'): counts and score in percent."""
+    rows: dict[str, Counter] = {}
+    for name, code in codes.items():
+        mod = module_of(name)
+        status = "equivalent" if name in equivalent else STATUS.get(code, OTHER)
+        for key in {mod, "quality/" if mod.startswith("quality.") else mod, "all"}:
+            rows.setdefault(key, Counter())[status] += 1
+    order = [m for m in CORE if m in rows] + [m for m in ("quality/", "all") if m in rows]
+    out = []
+    for mod in order + sorted(set(rows) - set(order)):
+        c = rows[mod]
+        total = sum(c.values())
+        relevant = total - c["equivalent"] - c[NOT_CHECKED]
+        killed = c[KILLED] + c[TIMEOUT]
+        out.append({"module": mod, "mutants": total, "killed": killed, "survived": c[SURVIVED],
+                    "no_tests": c[NO_TESTS], "equivalent": c["equivalent"], "not_checked": c[NOT_CHECKED],
+                    "other": c[OTHER], "score": 100.0 * killed / relevant if relevant else float("nan")})
+    return out
+
+
+def format_summary(rows: list[dict]) -> str:
+    head = f"{'module':<20}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'equiv.':>7}" \
+           f"{'unrun':>7}{'score':>8}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        if r["module"] in ("quality/", "all"):
+            lines.append("-" * len(head))
+        score = "–" if r["score"] != r["score"] else f"{r['score']:.1f} %"
+        lines.append(f"{r['module']:<20}{r['mutants']:>8}{r['killed']:>8}{r['survived']:>9}{r['no_tests']:>9}"
+                     f"{r['equivalent']:>7}{r['not_checked'] + r['other']:>7}{score:>8}")
+    lines.append("score = killed / (mutants - equivalent - unrun); a mutant without a test counts as survived")
+    return "\n".join(lines)
+
+
+def survivors(codes: dict[str, int | None], equivalent: set[str]) -> list[str]:
+    return sorted(n for n, c in codes.items() if STATUS.get(c, OTHER) in (SURVIVED, NO_TESTS) and n not in equivalent)
+
+
+def sync_package_data() -> None:
+    """Refresh the package's non-Python files in ``mutants/`` (mutmut copies them only once,
+    so an edited ``instrument.yml`` would otherwise stay stale in the copy the tests import)."""
+    pkg = ROOT / "dimios"
+    for src in pkg.rglob("*"):
+        if src.is_file() and src.suffix not in (".py", ".pyc") and "__pycache__" not in src.parts:
+            dst = MUTANTS / src.relative_to(ROOT)
+            if dst.parent.exists() and (not dst.exists() or dst.read_bytes() != src.read_bytes()):
+                shutil.copy2(src, dst)
+
+
+def run_module(module: str, max_children: int) -> int:
+    sync_package_data()
+    mutmut = Path(sys.executable).with_name("mutmut")
+    cmd = [str(mutmut), "run", "--max-children", str(max_children), f"dimios.{module}.*"]
+    print("$", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", help=f"modules to run (default: all core modules: {', '.join(CORE)})")
+    ap.add_argument("--report", action="store_true", help="only print the scores of the last runs")
+    ap.add_argument("--survivors", action="store_true", help="also list the surviving mutants")
+    ap.add_argument("--max-children", type=int, default=int(os.environ.get("MUTMUT_CHILDREN", "2")))
+    args = ap.parse_args(argv)
+    unknown = [m for m in args.modules if m not in CORE]
+    if unknown:
+        ap.error(f"unknown module(s) {', '.join(unknown)}; core modules: {', '.join(CORE)}")
+    if not args.report:
+        for module in args.modules or CORE:
+            rc = run_module(module, args.max_children)
+            if rc != 0:
+                print(f"mutmut stopped on {module} (exit {rc})", file=sys.stderr)
+                return rc
+    codes = results()
+    if not codes:
+        print("no mutmut results in mutants/: run `make mutation` first", file=sys.stderr)
+        return 1
+    equivalent = equivalent_mutants()
+    stale = sorted(equivalent - set(codes))
+    print(format_summary(summary(codes, equivalent)))
+    if stale:
+        print(f"\n{len(stale)} mutant(s) listed as equivalent in docs/mutation.md no longer exist: "
+              + ", ".join(stale[:5]) + (" …" if len(stale) > 5 else ""))
+    if args.survivors:
+        print("\nsurviving mutants (show one with `.venv/bin/mutmut show NAME`):")
+        print("\n".join(survivors(codes, equivalent)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
