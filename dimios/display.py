@@ -14,6 +14,7 @@ import base64
 import html
 import io
 import math
+from decimal import ROUND_HALF_UP, Decimal
 import re
 from pathlib import Path
 
@@ -25,10 +26,22 @@ THIN = "\u202f"  # narrow no-break space: Swedish thousands separator
 
 # ---------------------------------------------------------------- numbers
 def num(value, decimals: int = 0) -> str:
-    """Swedish number: decimal comma, narrow space between thousands (1 234,5)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    """Swedish number: decimal comma, narrow space between thousands (1 234,5).
+
+    Rounded half up on the shortest decimal form of the value (62,5 -> 63, as in the
+    spread tables; Python's own formatting would give 62). A value that rounds to zero
+    is written without a sign (``0,0``, never ``−0,0``)."""
+    if value is None or value is pd.NA:
         return "–"
-    text = f"{float(value):,.{decimals}f}"
+    x = float(value)
+    if math.isnan(x):
+        return "–"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    q = Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if q == 0:
+        q = abs(q)
+    text = f"{q:,.{decimals}f}"
     text = text.replace(",", "\x00").replace(".", ",").replace("\x00", THIN)
     return text.replace("-", "−")
 
@@ -39,15 +52,28 @@ def pct(value, decimals: int = 0) -> str:
 
 
 def signed(value, decimals: int = 1, unit: str = "") -> str:
-    """'+2,3' / '−1,0' with an optional unit (e.g. ' procentenheter')."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """'+2,3' / '−1,0' with an optional unit (e.g. ' procentenheter').
+
+    A value that rounds to zero at the shown precision has no sign: '0,0' (not '+0,0' or '−0,0')."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    sign = "+" if value > 0 else ""
-    return f"{sign}{num(value, decimals)}{unit}"
+    text = num(value, decimals)
+    sign = "+" if float(value) > 0 and text.strip("0,") != "" else ""
+    return f"{sign}{text}{unit}"
 
 
 def count(value) -> str:
     return num(value, 0)
+
+
+def plural(n, singular: str, plural_form: str) -> str:
+    """'1 princip' / '3 principer' (Swedish number agreement; the count written with ``count``)."""
+    return f"{count(n)} {singular if n == 1 else plural_form}"
+
+
+def quote(text) -> str:
+    """Swedish quotation marks: ”vet ej” (the same mark on both sides)."""
+    return f"\u201d{text}\u201d"
 
 
 def join_sv(items) -> str:

@@ -265,3 +265,158 @@ def quadrant_shares(positions: pd.DataFrame) -> pd.DataFrame:
     counts = positions.groupby(level="year")["quadrant"].value_counts().unstack(fill_value=0)
     counts = counts.reindex(columns=ids, fill_value=0)
     return counts.div(counts.sum(axis=1), axis=0) * 100
+
+
+# ---------------------------------------------------------------- wording of the years
+def years_sv(years) -> str:
+    """The years of the data in Swedish: '2023', '2020–2023', or '2021 och 2023' /
+    '2020–2023 (utom 2022)' when years are missing in between."""
+    ys = sorted({int(y) for y in years})
+    if not ys:
+        return "inga år"
+    if len(ys) == 1:
+        return str(ys[0])
+    missing = [y for y in range(ys[0], ys[-1] + 1) if y not in ys]
+    if not missing:
+        return f"{ys[0]}–{ys[-1]}"
+    if len(ys) == 2:
+        return f"{ys[0]} och {ys[-1]}"
+    return f"{ys[0]}–{ys[-1]} (utom {' och '.join(str(y) for y in missing)})"
+
+
+def missing_years(years) -> list[int]:
+    """Years between the first and last year of the data that have no data."""
+    ys = sorted({int(y) for y in years})
+    return [y for y in range(ys[0], ys[-1] + 1) if y not in ys] if ys else []
+
+
+# ---------------------------------------------------------------- level shares against the mean
+# A share of organisations at a level counts as moved when it changes by more than this many
+# percentage points between the first and the last year (the trend class uses 2 points on the
+# mean; a share of organisations is coarser, a count over a cut point, so it needs a wider band).
+LEVEL_SHARE_THRESHOLD = 5.0
+SHARE_DIRECTION_SV = {"up": "steg", "down": "sjönk", "flat": "låg i stort sett still"}
+
+
+def spread_vs_mean(org_scores: pd.DataFrame, threshold: float | None = None,
+                   share_threshold: float = LEVEL_SHARE_THRESHOLD) -> pd.DataFrame:
+    """Per principle, first to last year: the mean's trend class next to the share of
+    organisations at the upper levels (3 and 4), and whether the two move differently.
+
+    Columns: those of ``principle_trends``; ``high_first``/``high_last``/``high_change``
+    (share at levels 3-4, percent / points), ``n_first``/``n_last`` (organisations with a
+    score), ``n_same`` (of them, scored in both years), ``share_direction`` (up / down / flat by ``share_threshold``) and ``disagree``:
+    True when the mean falls while the share rises, rises while the share falls, or is
+    stable while the share moves by more than ``share_threshold`` points."""
+    from dimios import scoring
+
+    tr = principle_trends(org_scores, threshold=threshold)
+    levels = scoring.principle_levels(org_scores)
+    n_levels = instrument.load().scoring.n_levels
+    upper = (levels >= n_levels - 1).where(levels.notna())
+    by_year = upper.groupby(level="year")
+    share = by_year.mean().astype("float64") * 100
+    count = levels.notna().groupby(level="year").sum()
+    rows = []
+    for pid, r in tr.iterrows():
+        if r["first_year"] is None or pd.isna(r["first_year"]):
+            rows.append((np.nan, np.nan, np.nan, 0, 0, 0))
+            continue
+        y0, y1 = int(r["first_year"]), int(r["last_year"])
+        h0, h1 = float(share.loc[y0, pid]), float(share.loc[y1, pid])
+        scored = org_scores[pid].dropna()
+        ids = scored.index.get_level_values("organisation_id")
+        yrs = scored.index.get_level_values("year")
+        same = len(set(ids[yrs == y0]) & set(ids[yrs == y1]))
+        rows.append((h0, h1, h1 - h0, int(count.loc[y0, pid]), int(count.loc[y1, pid]), same))
+    out = tr.copy()
+    cols = ["high_first", "high_last", "high_change", "n_first", "n_last", "n_same"]
+    out[cols] = pd.DataFrame(rows, index=tr.index, columns=cols)
+    ch = out["high_change"].round(9)  # a change exactly at the threshold is not a move (no float noise)
+    out["share_direction"] = np.where(ch > share_threshold, "up", np.where(ch < -share_threshold, "down", "flat"))
+    out.loc[ch.isna(), "share_direction"] = None
+    single = out["first_year"] == out["last_year"]
+    out["disagree"] = ~single & (
+        ((out["trend"] == "negative") & (out["share_direction"] == "up"))
+        | ((out["trend"] == "positive") & (out["share_direction"] == "down"))
+        | ((out["trend"] == "stable") & out["share_direction"].isin(["up", "down"])))
+    return out
+
+
+# ---------------------------------------------------------------- the published section 2.4
+PUBLISHED_OVERVIEW = "published_overview_2_4.csv"
+
+
+def published_overview() -> pd.DataFrame:
+    """What the published report's section 2.4 says per principle (data/reference/published_overview_2_4.csv).
+
+    Columns: ``figure_class`` (the class in the report's trend figure, all 26 principles);
+    for the principles its prose names: ``prose_class`` (what the prose implies: positive,
+    stable or negative), ``prose_measure`` (``trend``: a statement about the mean's
+    development; ``levels``: about organisations moving between maturity levels) and
+    ``prose_says`` (the statement, paraphrased in Swedish). Index: principle id."""
+    from dimios import paths
+
+    df = pd.read_csv(paths.REFERENCE / PUBLISHED_OVERVIEW, dtype=str, keep_default_na=False)
+    ids = list(instrument.load().principle_ids)
+    if sorted(df["principle"]) != sorted(ids):
+        raise ValueError(f"{PUBLISHED_OVERVIEW}: expected one row per principle of the instrument")
+    classes = set(CLASS_SV)
+    bad = df[~df["figure_class"].isin(classes) | ~df["prose_class"].isin(classes | {""})
+             | ~df["prose_measure"].isin({"trend", "levels", ""})]
+    if len(bad):
+        raise ValueError(f"{PUBLISHED_OVERVIEW}: unknown class or measure in row(s) for {', '.join(bad['principle'])}")
+    return df.set_index("principle").reindex(ids).replace("", None)
+
+
+def published_vs_data(org_scores: pd.DataFrame, threshold: float | None = None,
+                      share_threshold: float = LEVEL_SHARE_THRESHOLD) -> pd.DataFrame:
+    """The published prose and figure of section 2.4 next to the classes computed from the data.
+
+    Per principle: the columns of ``published_overview`` and ``spread_vs_mean``, plus
+    ``data_class`` (the class the data give for what the prose talks about: the trend class
+    for a statement on the mean; for a statement on levels, positive / negative / stable as
+    the share at levels 3-4 rises / falls / stays within ``share_threshold`` points), and the
+    flags ``prose_vs_figure``, ``figure_vs_data`` and ``prose_vs_data`` (True = they disagree;
+    prose flags only where the prose names the principle)."""
+    pub = published_overview()
+    sv = spread_vs_mean(org_scores, threshold=threshold, share_threshold=share_threshold)
+    out = pub.join(sv)
+    level_class = out["share_direction"].map({"up": "positive", "down": "negative", "flat": "stable"})
+    out["data_class"] = np.where(out["prose_measure"] == "levels", level_class, out["trend"])
+    named = out["prose_class"].notna()
+    out["prose_vs_figure"] = named & (out["prose_class"] != out["figure_class"])
+    out["figure_vs_data"] = out["trend"].notna() & (out["figure_class"] != out["trend"])
+    out["prose_vs_data"] = named & out["data_class"].notna() & (out["prose_class"] != out["data_class"])
+    return out
+
+
+def published_spread_vs_figure(share_threshold: float = LEVEL_SHARE_THRESHOLD) -> pd.DataFrame:
+    """The same comparison as ``spread_vs_mean`` on the published report's own numbers: its spread
+    tables (share at levels 3-4, first and last year) against its trend figure's class.
+
+    Index: principle id; columns ``first_year``, ``last_year``, ``high_first``, ``high_last``,
+    ``high_change``, ``share_direction``, ``figure_class``, ``disagree``."""
+    from dimios import paths, spread
+
+    inst = instrument.load()
+    by_name = {p.name_sv: p.id for p in inst.principles}
+    pub = spread.read_published(paths.PUBLISHED_SPREAD)
+    n_levels = inst.scoring.n_levels
+    upper = [f"level_{k}_pct" for k in (n_levels - 1, n_levels)]
+    pub = pub.assign(principle=pub["principle"].map(by_name),
+                     high=pub[upper].fillna(0).sum(axis=1).astype("float64"))
+    rows = []
+    for pid, g in pub.groupby("principle", sort=False):
+        g = g.sort_values("year")
+        rows.append((pid, int(g["year"].iloc[0]), int(g["year"].iloc[-1]), g["high"].iloc[0], g["high"].iloc[-1]))
+    out = pd.DataFrame(rows, columns=["principle", "first_year", "last_year", "high_first", "high_last"]) \
+        .set_index("principle").reindex(list(inst.principle_ids))
+    out["high_change"] = out["high_last"] - out["high_first"]
+    ch = out["high_change"].round(9)
+    out["share_direction"] = np.where(ch > share_threshold, "up", np.where(ch < -share_threshold, "down", "flat"))
+    out["figure_class"] = published_overview()["figure_class"]
+    out["disagree"] = (((out["figure_class"] == "negative") & (out["share_direction"] == "up"))
+                       | ((out["figure_class"] == "positive") & (out["share_direction"] == "down"))
+                       | ((out["figure_class"] == "stable") & out["share_direction"].isin(["up", "down"])))
+    return out

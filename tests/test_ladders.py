@@ -7,7 +7,9 @@ import pytest
 
 from dimios import instrument, ladders, paths
 
-SEED = paths.ROOT.parent / "shared" / "seed"
+# the published report text: ../shared/seed beside the checkout (or beside a folder holding worktrees)
+SEED = next((d / "shared" / "seed" for d in paths.ROOT.parents if (d / "shared" / "seed").is_dir()),
+            paths.ROOT.parent / "shared" / "seed")
 PLACEHOLDERS = re.compile(r"\b(todo|tbd|lorem|ipsum|xxx+|fixme|placeholder)\b|…|\.\.\.", re.I)
 N_WORDS = 8
 
@@ -18,10 +20,13 @@ def _words(text: str) -> list[str]:
 
 
 def _prose(lad: dict) -> list[str]:
-    """All text fields that must be our own words (links and reference titles are facts)."""
+    """All text that must be our own words (links and reference titles are facts), as the chapter
+    shows it: each level's risks and its recommendations run together, so a passage spanning two
+    items counts too."""
     out = [lad["definition"]]
     for lv in lad["levels"]:
-        out += [lv["title"], lv["description"], *lv["risks"], *lv["recommendations"]]
+        out += [lv["title"], lv["description"], "; ".join(lv["risks"]), " ".join(lv["recommendations"]),
+                *(o["note"] for o in lv["own"] if o["note"])]
     return out
 
 
@@ -41,10 +46,10 @@ def test_ladder_schema(pid):
     for text in _prose(lad):
         assert not PLACEHOLDERS.search(text), f"{pid}: placeholder text {text[:60]!r}"
     assert p.statement not in " ".join(_prose(lad))  # the statement lives in instrument.yml only
-    for ref in lad.get("references") or []:
-        assert ref.get("title")
-        if "url" in ref:
-            assert ref["url"].startswith(("http://", "https://"))
+    for ref in ladders.references(pid):
+        assert ref["source"] and ref["url"].startswith(("http://", "https://"))
+        assert ref.get("title") or ref.get("medium"), f"{pid}: a reference needs a title or a medium"
+        assert ref["cited"] in ladders.CITED_KINDS
 
 
 def test_general_ladder_schema():
@@ -94,3 +99,36 @@ def test_no_sentence_copied_from_published_report(name, seed_ngrams):
         if hits:
             copied.append(" ".join(sorted(hits)[0]))
     assert not copied, f"{name}: {len(copied)} passages share {N_WORDS}+ words with the published report: {copied[:3]}"
+
+
+# Departures from the published ladders (issue 13, item 7): what the project added or completed is
+# marked in the ladder file; what the first versions dropped is back.
+MARKED = {("skugg_it", 3, "risks", "added"), ("skugg_it", 4, "risks", "added"),
+          ("arbetsmiljo", 4, "risks", "added"), ("arbetsmiljo", 4, "recommendations", "added"),
+          ("nyttokontroll", 4, "risks", "added"), ("forvaltningsstyrning", 4, "recommendations", "completed")}
+
+
+def test_project_additions_are_marked():
+    found = {(pid, o["level"], o["field"], o["kind"]) for pid in instrument.load().principle_ids
+             for o in ladders.own_items(pid)}
+    assert found == MARKED
+    completed = [o for o in ladders.own_items("forvaltningsstyrning") if o["kind"] == "completed"]
+    assert completed[0]["note"], "a completed recommendation says where the published text ends"
+
+
+def test_dropped_content_restored():
+    level2, level3 = ladders.level("oppna_data", 2), ladders.level("oppna_data", 3)
+    assert any("överbelast" in r.lower() for r in level2["risks"])
+    assert any("många-till-många" in r.lower() for r in level3["risks"])
+    assert any("kontaktingång" in r.lower() for r in level3["recommendations"])
+    # one causal risk in the published ladder stays one risk
+    assert len(ladders.level("styrning", 4)["risks"]) == 1
+
+
+def test_marker_schema_is_checked(tmp_path, monkeypatch):
+    bad = {"id": "x", "levels": [{"level": 1, "risks": [{"text": "Något", "own": "invented"}], "recommendations": []}]}
+    with pytest.raises(ValueError, match="own: one of"):
+        ladders._normalise(bad, "x")
+    ok = ladders._normalise({"id": "x", "levels": [{"level": 1, "risks": ["A", {"text": "B", "own": "added"}],
+                                                     "recommendations": []}]}, "x")
+    assert ok["levels"][0]["risks"] == ["A", "B"] and ok["levels"][0]["own"][0]["index"] == 1

@@ -10,12 +10,13 @@ from dimios.context import ReportData
 
 
 def title_and_mode(ctx: ReportData, pub: d.Publisher) -> None:
-    years = ctx.years
+    n_principles = len(instrument.load().principles)
     pub.markdown(
         "# Digital mognad i offentlig sektor {.unnumbered}\n\n"
-        f"Den här rapporten beskriver digital mognad i kommuner, regioner och myndigheter {years[0]}–{years[-1]} "
-        "utifrån enkätverktyget DiMiOS: en generell mognadstrappa, en mognadstrappa och en spridningstabell för var "
-        "och en av de 26 principerna, utvecklingen över tid och en kvalitetskontroll av mätinstrumentet. Allt "
+        f"Den här rapporten beskriver digital mognad i kommuner, regioner och myndigheter "
+        f"{trends.years_sv(ctx.years)} utifrån enkätverktyget DiMiOS: en generell mognadstrappa, en mognadstrappa "
+        f"och en spridningstabell för var och en av de {n_principles} principerna, utvecklingen över tid och en "
+        "kvalitetskontroll av mätinstrumentet. Allt "
         "innehåll – tabeller, figurer och siffror i texten – beräknas från svarsdata när rapporten byggs.\n\n"
         f"::: {{.callout}}\n**Byggläge.** {ctx.mode_sv}\n:::\n"
     )
@@ -44,29 +45,46 @@ def headline(ctx: ReportData, pub: d.Publisher) -> None:
                         "respondents": ctx.respondents_per_year().reindex(ctx.years).to_numpy(),
                         **{dim.id: means[dim.id].reindex(ctx.years).round(6).to_numpy() for dim in inst.dimensions},
                         "overall": means["overall"].reindex(ctx.years).round(6).to_numpy()})
-    tr = trends.principle_trends(ctx.org_scores)
-    n_class = tr["trend"].value_counts()
     first, last = ctx.years[0], ctx.years[-1]
     n_org = ctx.responses["organisation_id"].nunique()
-    pub.markdown(
-        "## Sammanfattning\n\n"
-        f"Underlaget omfattar {d.count(n_org)} organisationer och {d.count(len(ctx.responses))} svar "
-        f"under åren {first}–{last}. Den totala digitala mognaden (medel av alla principer och organisationer) var "
-        f"{d.pct(means.loc[first, 'overall'], 1)} {first} och {d.pct(means.loc[last, 'overall'], 1)} {last}. "
-        f"Av de {len(tr)} principerna utvecklades {n_class.get('positive', 0)} positivt, "
-        f"{n_class.get('stable', 0)} var stabila och {n_class.get('negative', 0)} utvecklades negativt "
-        f"(förändring av medelvärdet mer än ±{d.num(inst.scoring.trend_threshold)} procentenheter)."
-    )
+    span = trends.years_sv(ctx.years)
+    text = (f"## Sammanfattning\n\nUnderlaget omfattar {d.plural(n_org, 'organisation', 'organisationer')} och "
+            f"{d.count(len(ctx.responses))} svar från {'år' if first == last else 'åren'} {span}. ")
+    if first == last:
+        text += (f"Den totala digitala mognaden (medel av alla principer och organisationer) var "
+                 f"{d.pct(means.loc[last, 'overall'], 1)}. Underlaget har bara ett år, så rapporten visar läget "
+                 "det året men ingen förändring: förändringar och trender kräver data från minst två år.")
+    else:
+        tr = trends.principle_trends(ctx.org_scores)
+        n_class = tr["trend"].value_counts()
+        n_pos, n_stable, n_neg = (int(n_class.get(c, 0)) for c in ("positive", "stable", "negative"))
+
+        def n(k: int) -> str:
+            return "ingen" if k == 0 else d.count(k)
+
+        text += (f"Den totala digitala mognaden (medel av alla principer och organisationer) var "
+                 f"{d.pct(means.loc[first, 'overall'], 1)} år {first} och {d.pct(means.loc[last, 'overall'], 1)} "
+                 f"år {last}. Av de {len(tr)} principerna utvecklades {n(n_pos)} positivt och {n(n_neg)} negativt "
+                 f"mellan {first} och {last}, medan {n(n_stable)} {'var stabil' if n_stable < 2 else 'var stabila'} "
+                 f"(förändring av medelvärdet med mer än ±{d.num(inst.scoring.trend_threshold)} procentenheter räknas "
+                 "som positiv eller negativ).")
+        gap = trends.missing_years(ctx.years)
+        if gap:
+            text += (f" Underlaget saknar data för {d.join_sv(str(y) for y in gap)}; förändringarna jämför "
+                     f"{first} direkt med {last}.")
+    pub.markdown(text)
     pub.table(per_year, "headline", "Organisationer, respondenter och nationella medelvärden per år", csv=csv)
 
 
 def highlights(ctx: ReportData, pub: d.Publisher) -> None:
-    """Strongest and weakest principles in the last year, biggest changes, organisation types."""
+    """Strongest and weakest principles in the last year, biggest changes, organisation types.
+
+    Changes only with two or more years, and an increase (decrease) lists only principles whose
+    mean rose (fell) by at least the shown precision."""
     inst = instrument.load()
-    last = ctx.years[-1]
+    first, last = ctx.years[0], ctx.years[-1]
     means = trends.national_means(ctx.org_scores)
     cur = means.loc[last].dropna().sort_values()
-    tr = trends.principle_trends(ctx.org_scores).dropna(subset=["change"]).sort_values("change")
     levels = scoring.principle_levels(ctx.org_scores).xs(last, level="year")
     high_share = (levels >= 3).sum().sum() / levels.notna().sum().sum() * 100
     pos = ctx.positions.xs(last, level="year")
@@ -78,11 +96,29 @@ def highlights(ctx: ReportData, pub: d.Publisher) -> None:
     lines = [
         f"- **Starkast {last}:** {names(cur.index[::-1][:3])}.",
         f"- **Svagast {last}:** {names(cur.index[:3])}.",
-        f"- **Störst ökning {tr['first_year'].min():.0f}–{tr['last_year'].max():.0f}:** "
-        + d.join_sv(f"{inst.principle(p).name_sv} ({d.signed(c, 1)})" for p, c in tr["change"][::-1][:3].items()) + ".",
-        "- **Störst minskning:** "
-        + d.join_sv(f"{inst.principle(p).name_sv} ({d.signed(c, 1)})" for p, c in tr["change"][:3].items()) + ".",
-        f"- **Nivå 3 eller 4:** {d.pct(high_share)} av organisationernas principvärden {last}.",
+    ]
+    if first == last:
+        lines.append(f"- **Förändring:** kräver data från minst två år; underlaget omfattar bara {last}.")
+    else:
+        tr = trends.principle_trends(ctx.org_scores).dropna(subset=["change"]).sort_values("change")
+        change = tr["change"].round(1)
+        period = f"{first}–{last}" if not trends.missing_years(ctx.years) else f"från {first} till {last}"
+
+        def listing(items, none: str) -> str:
+            items = list(items)
+            if not items:
+                return none
+            return d.join_sv(f"{inst.principle(p).name_sv} ({d.signed(c, 1)})" for p, c in items)
+
+        up = [(p, c) for p, c in tr["change"][::-1].items() if change[p] > 0][:3]
+        down = [(p, c) for p, c in tr["change"].items() if change[p] < 0][:3]
+        lines += [
+            f"- **Störst ökning {period}:** {listing(up, 'ingen princip ökade')}.",
+            f"- **Störst minskning {period}:** {listing(down, 'ingen princip minskade')}.",
+        ]
+    lines += [
+        f"- **Nivå 3 eller 4:** {d.pct(high_share)} av organisationernas princippoäng {last}.",
         f"- **Vanligaste organisationstyp {last}:** {quad.index[0]} ({d.pct(quad.iloc[0])} av organisationerna).",
     ]
-    pub.markdown("## I korthet\n\n" + "\n".join(lines) + "\n\nFörändringar anges i procentenheter.")
+    note = "\n\nFörändringar anges i procentenheter." if first != last else ""
+    pub.markdown("## I korthet\n\n" + "\n".join(lines) + note)

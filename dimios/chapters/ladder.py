@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dimios import display as d
-from dimios import ladders
+from dimios import ladders, trends
 from dimios.chapters.common import LEVEL_COLOURS, style
 from dimios.context import ReportData
 
@@ -73,9 +73,7 @@ def usage_levels(ctx: ReportData, pub: d.Publisher) -> None:
     once = hist.apply(len) == 1
     n = len(hist)
     level3 = int(consecutive.sum())
-    level2 = n - level3
     share3 = level3 / n * 100
-    share2 = level2 / n * 100
     table = pd.DataFrame({
         "Mätmönster": ["Mätt ett enda år", "Mätt flera år men aldrig två år i följd", "Mätt minst två år i följd"],
         "Trolig användningsnivå": ["2 (sporadisk)", "2 (sporadisk)", "3 (årlig) – övre gräns"],
@@ -86,13 +84,15 @@ def usage_levels(ctx: ReportData, pub: d.Publisher) -> None:
         "Den publicerade rapporten konstaterar att fördelningen över användningsnivåerna ännu inte är känd. "
         "Mäthistoriken ger en första, grov bild: en organisation som har mätt två år i följd använder "
         "verktyget minst årligen, medan en organisation som bara har mätt en gång, eller med uppehåll, använder "
-        f"det sporadiskt. Av de {d.count(n)} organisationer som mätt {years[0]}–{years[-1]} hade "
-        f"{d.pct(share2)} ett sporadiskt mönster (nivå 2) och {d.pct(share3)} ett årligt (högst nivå 3). "
+        f"det sporadiskt. Av de {d.count(n)} organisationer som mätt {trends.years_sv(years)} hade "
+        f"{d.pct(once.mean() * 100)} mätt ett enda år och {d.pct((~once & ~consecutive).mean() * 100)} mätt med "
+        f"uppehåll, alltså ett sporadiskt mönster (nivå 2), medan {d.pct(share3)} hade mätt minst två år i följd "
+        "(årligt mönster, högst nivå 3). "
         "Enkätdata visar inte om resultaten följs av dialog, handlingsplaner eller integreras i styrningen, så "
         "andelen på nivå 3 är en övre gräns och nivå 4 går inte att skatta. Organisationer som började mäta det "
         "sista året kan ännu inte ha ett årligt mönster."
     )
-    pub.table(table, "usage-history", f"Organisationer efter mätmönster {years[0]}–{years[-1]}", align="llrr")
+    pub.table(table, "usage-history", f"Organisationer efter mätmönster {trends.years_sv(years)}", align="llrr")
 
 
 def quadrants(ctx: ReportData, pub: d.Publisher) -> None:

@@ -19,7 +19,7 @@ def method(ctx: ReportData, pub: d.Publisher) -> None:
         "## Skala och poängsättning\n\n"
         "Skalan och poängsättningen är inte publicerade i den ursprungliga rapporten. Den här rapporten bygger på "
         "följande antaganden, som alla är samlade i en konfigurationsfil (`dimios/instrument.yml`):\n\n"
-        f"- Varje påstående besvaras på en instämmandeskala {lo}–{hi} eller med «{inst.scale.dont_know}».\n"
+        f"- Varje påstående besvaras på en instämmandeskala {lo}–{hi} eller med ”{inst.scale.dont_know}”.\n"
         f"- Ett svar räknas om till procent som (svar − {lo}) / {hi - lo} × 100.\n"
         f"- En organisations värde på en princip är medelvärdet av dess respondenters giltiga svar; värdet saknas "
         f"om färre än {sc.min_valid_answers} respondenter har svarat.\n"

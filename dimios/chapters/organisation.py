@@ -2,7 +2,7 @@
 
 Computations live in ``dimios.organisation``; here they become Swedish prose, tables and
 figures. Every group with fewer than k respondents (organisation-year, business area) is
-shown only as «färre än k svar» — in tables, their CSV files and figures alike.
+shown only as ”färre än k svar” — in tables, their CSV files and figures alike.
 """
 
 from __future__ import annotations
@@ -374,8 +374,9 @@ def change_section(rep: OrganisationReport, pub: d.Publisher) -> None:
     pub.markdown(
         f"Föregående mätning med tillräckligt många svar var {y0}, den senaste {y1}. Den totala mognaden gick från "
         f"{d.pct(total0, 1)} till {d.pct(total1, 1)} ({d.signed(total1 - total0, 1)} procentenheter). "
-        f"{len(up)} principer ökade och {len(down)} minskade med mer än {d.num(thr)} procentenheter; "
-        f"{lv_up} principer bytte till en högre nivå och {lv_down} till en lägre."
+        f"{d.plural(len(up), 'princip', 'principer')} ökade och {d.count(len(down))} minskade med mer än "
+        f"{d.num(thr)} procentenheter; {d.plural(lv_up, 'princip', 'principer')} bytte till en högre nivå och "
+        f"{d.count(lv_down)} till en lägre."
     )
     pub.table(table, "change", f"Förändring per princip {y0}–{y1}, organisationen och jämförelsen",
               csv=_csv(ch, rep.mark), align="lrrrrr")
@@ -457,7 +458,7 @@ def knowledge_section(rep: OrganisationReport, pub: d.Publisher) -> None:
 
     pub.markdown(
         "## Kunskapsluckor per princip\n\n"
-        f"Andel av respondenterna som svarade «{instrument.load().scale.dont_know}» eller lämnade påståendet obesvarat. "
+        f"Andel av respondenterna som svarade ”{instrument.load().scale.dont_know}” eller lämnade påståendet obesvarat. "
         "En hög andel visar var kunskapen om organisationens arbete är liten – ett underlag för dialog och "
         "information snarare än ett mått på mognad."
     )
@@ -481,7 +482,7 @@ def knowledge_section(rep: OrganisationReport, pub: d.Publisher) -> None:
         f"År {y} var andelen störst för {d.join_sv(f'{_name(p)} ({d.pct(v, 1)})' for p, v in worst.items())}; "
         f"medel över principerna {d.pct(last.mean(), 1)}."
     )
-    pub.table(table, "knowledge", "Andel «vet ej» eller obesvarat per princip och år",
+    pub.table(table, "knowledge", "Andel ”vet ej” eller obesvarat per princip och år",
               csv=_csv(kn, rep.mark))
     style()
     fig, ax = plt.subplots(figsize=(7.5, 0.28 * len(ids) + 1.2))
@@ -493,8 +494,8 @@ def knowledge_section(rep: OrganisationReport, pub: d.Publisher) -> None:
         ax.legend(loc="lower right", frameon=False)
     ax.set_yticks(ypos, [_name(p) for p in ids], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("Andel «vet ej» eller obesvarat (%)")
-    alt = (f"Liggande staplar med andelen «vet ej» eller obesvarat per princip {y}. "
+    ax.set_xlabel("Andel ”vet ej” eller obesvarat (%)")
+    alt = (f"Liggande staplar med andelen ”vet ej” eller obesvarat per princip {y}. "
            + " ".join(f"{_name(p)}: {d.pct(v, 1)}." for p, v in last.items()))
     pub.figure(fig, "knowledge", f"Kunskapsluckor per princip {y}", alt)
 
@@ -508,7 +509,7 @@ def method(rep: OrganisationReport, pub: d.Publisher) -> None:
     pub.markdown(
         "# Metod, referens och integritet\n\n"
         "## Beräkningar\n\n"
-        f"- Varje påstående besvaras på en instämmandeskala {lo}–{hi} eller med «{inst.scale.dont_know}»; ett svar "
+        f"- Varje påstående besvaras på en instämmandeskala {lo}–{hi} eller med ”{inst.scale.dont_know}”; ett svar "
         f"räknas om till procent som (svar − {lo}) / {hi - lo} × 100 (ett antagande, samlat i `dimios/instrument.yml`).\n"
         f"- Organisationens värde på en princip ett år är medelvärdet av respondenternas giltiga svar; det saknas om "
         f"färre än {sc.min_valid_answers} respondenter har svarat. Samma regel gäller verksamhetsområden.\n"
@@ -525,7 +526,7 @@ def method(rep: OrganisationReport, pub: d.Publisher) -> None:
            if ref.kind == "shipped" else "")
         + "\n\n## Integritet\n\n"
         f"- Ingen grupp med färre än {rep.k} svar visas (parametern `privacy_threshold`): varken organisationens "
-        f"egna år eller verksamhetsområden. Sådana celler ersätts med «{rep.mark}», i tabeller, CSV-filer och figurer.\n"
+        f"egna år eller verksamhetsområden. Sådana celler ersätts med ”{rep.mark}”, i tabeller, CSV-filer och figurer.\n"
         "- Om bara en liten grupp döljs ett år döljs också de minsta övriga grupperna tills de dolda tillsammans har "
         f"minst {rep.k} svar, så att inget dolt värde kan räknas fram som skillnaden mot organisationens total.\n"
         "- Rapporten innehåller bara sammanställda värden: inga respondent-id:n och inga enskilda svar. Indata läses "

@@ -14,23 +14,8 @@ from dimios import display as d
 from dimios import instrument, plots, scoring, trends
 from dimios.context import ReportData
 
-# The reference README's reviewer observation (published report, section 2.4): the prose names
-# these principles among those that slowly improve, while the trend figure classes them
-# negative and stable.
-PROSE_SLOWLY_IMPROVING = ("portfoljstyrning", "anvandarinvolvering")
-
-
 def _threshold(threshold) -> float:
     return instrument.load().scoring.trend_threshold if threshold in (None, "") else float(threshold)
-
-
-def _signed(value, decimals: int = 1) -> str:
-    """Like ``d.signed`` but a value that rounds to zero is written 0,0 (not −0,0 or +0,0)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "–"
-    if round(float(value), decimals) == 0:
-        return d.num(0.0, decimals)
-    return d.signed(value, decimals)
 
 
 def _class_sv(c) -> str:
@@ -80,7 +65,7 @@ def headline_section(ctx: ReportData, pub: d.Publisher) -> None:
     n_every = int((per_org == len(years)).sum())
 
     pub.markdown("# Digital mognad över tid")
-    span = f"{first}–{last}" if first != last else str(first)
+    span = trends.years_sv(years)
     text = (
         f"Kapitlet följer den digitala mognaden i de organisationer som har använt DiMiOS {span}. "
         f"Underlaget omfattar {d.count(n_org)} organisationer och {d.count(len(ctx.responses))} svar. "
@@ -98,8 +83,8 @@ def headline_section(ctx: ReportData, pub: d.Publisher) -> None:
     else:
         text += (
             f"Det nationella medelvärdet – medel av organisationernas poäng, där varje organisation väger lika – "
-            f"för digital förmåga var {d.pct(means.loc[first, dim_f], 1)} {first} och "
-            f"{d.pct(means.loc[last, dim_f], 1)} {last}, för digitalt arv {d.pct(means.loc[first, dim_a], 1)} och "
+            f"för digital förmåga var {d.pct(means.loc[first, dim_f], 1)} år {first} och "
+            f"{d.pct(means.loc[last, dim_f], 1)} år {last}, för digitalt arv {d.pct(means.loc[first, dim_a], 1)} och "
             f"{d.pct(means.loc[last, dim_a], 1)}, och den totala mognaden gick från "
             f"{d.pct(means.loc[first, 'overall'], 1)} till {d.pct(means.loc[last, 'overall'], 1)}."
         )
@@ -157,19 +142,20 @@ def distribution_section(ctx: ReportData, pub: d.Publisher) -> None:
         if first == last:
             parts.append(f"{dim.name_sv.lower()} {d.pct(m1, 1)} ({d.num(a1, 1)}–{d.num(b1, 1)})")
         else:
-            parts.append(f"{dim.name_sv.lower()} från {d.pct(m0, 1)} ({d.num(a0, 1)}–{d.num(b0, 1)}) {first} till "
-                         f"{d.pct(m1, 1)} ({d.num(a1, 1)}–{d.num(b1, 1)}) {last}")
+            parts.append(f"{dim.name_sv.lower()} från {d.pct(m0, 1)} ({d.num(a0, 1)}–{d.num(b0, 1)}) år {first} "
+                         f"till {d.pct(m1, 1)} ({d.num(a1, 1)}–{d.num(b1, 1)}) år {last}")
     pub.markdown(
         "## Fördelningar per år\n\n"
         "Täthetskurvorna visar hur organisationernas poäng på de två dimensionerna fördelar sig varje år; en kurva "
         "som flyttas åt höger betyder högre mognad, en bredare kurva större skillnader mellan organisationerna. "
-        f"Medianen (kvartilavstånd inom parentes) {'var' if first == last else 'gick'} för {d.join_sv(parts)}."
+        f"Medianen (undre och övre kvartil inom parentes) {'var' if first == last else 'gick'} för {d.join_sv(parts)}."
         + _public_note(ctx)
     )
     fig = plots.density_by_year(pos)
-    alt = (f"Två diagram sida vid sida med en täthetskurva per år {first}–{last}: till vänster digital förmåga, "
+    span = trends.years_sv(years)
+    alt = (f"Två diagram sida vid sida med en täthetskurva per år {span}: till vänster digital förmåga, "
            f"till höger digitalt arv. Medianerna: {d.join_sv(parts)}.")
-    pub.figure(fig, "overview-density", f"Fördelning av organisationernas poäng per år {first}–{last}, "
+    pub.figure(fig, "overview-density", f"Fördelning av organisationernas poäng per år {span}, "
                "digital förmåga och digitalt arv", alt)
 
     split = inst.scoring.quadrant_split
@@ -187,7 +173,7 @@ def distribution_section(ctx: ReportData, pub: d.Publisher) -> None:
         f"Vanligast {last} var typen {top.name_sv.lower()}."
     )
     fig = plots.plane_by_year(pos, shares)
-    alt = (f"{len(years)} spridningsdiagram, ett per år {first}–{last}, med varje organisation som en punkt i planet digital "
+    alt = (f"{len(years)} spridningsdiagram, ett per år {trends.years_sv(years)}, med varje organisation som en punkt i planet digital "
            f"förmåga gånger digitalt arv; linjer vid {d.pct(split)} delar planet i fyra typer med andelen per typ "
            f"utskriven i hörnen. Andel {last}: "
            f"{d.join_sv([f'{q.name_sv.lower()} {d.pct(shares.loc[last, q.id])}' for q in inst.quadrants])}.")
@@ -227,7 +213,7 @@ def principle_distribution_section(ctx: ReportData, pub: d.Publisher) -> None:
         pids = list(inst.principles_in(dim.id))
         fig = plots.principle_boxplots(org, pids, ncols=ncols)
         alt = (f"Små diagram, ett per princip inom {dim.name_sv.lower()} ({len(pids)} principer), med en låda per "
-               f"år {first}–{last} för organisationernas poäng på skalan 0–100 %.")
+               f"år {trends.years_sv(years)} för organisationernas poäng på skalan 0–100 %.")
         pub.figure(fig, f"overview-box-{dim.id.replace('_', '-')}",
                    f"Organisationernas poäng per princip och år, {dim.name_sv.lower()} ({len(pids)} principer)", alt)
 
@@ -309,7 +295,7 @@ def trend_section(ctx: ReportData, pub: d.Publisher, threshold: float | None = N
         pids = groups[c]
         if not pids:
             return "inga"
-        items = [f"{inst_name} ({_signed(tr.loc[p, 'change'], 1)})" for p, inst_name in zip(pids, _names(pids))]
+        items = [f"{inst_name} ({d.signed(tr.loc[p, 'change'], 1)})" for p, inst_name in zip(pids, _names(pids))]
         return d.join_sv(items)
 
     pub.markdown(
@@ -333,8 +319,8 @@ def trend_section(ctx: ReportData, pub: d.Publisher, threshold: float | None = N
         "Princip": _names(tr.index),
         f"Medel {first} (%)": [d.num(v, 1) for v in tr["first_mean"]],
         f"Medel {last} (%)": [d.num(v, 1) for v in tr["last_mean"]],
-        "Förändring": [_signed(v, 1) for v in tr["change"]],
-        f"{pct_level} % KI": [f"{_signed(a, 1)} till {_signed(b, 1)}" for a, b in zip(tr["ci_low"], tr["ci_high"])],
+        "Förändring": [d.signed(v, 1) for v in tr["change"]],
+        f"{pct_level} % KI": [f"{d.signed(a, 1)} till {d.signed(b, 1)}" for a, b in zip(tr["ci_low"], tr["ci_high"])],
         "Trend": [_class_sv(c) + (" (osäker)" if u else "") for c, u in zip(tr["trend"], tr["uncertain"])],
     })
     pub.table(table, "trend", f"Principernas medelvärden {first} och {last}, förändring med konfidensintervall "
@@ -370,7 +356,7 @@ def uncertainty_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame |
         f"organisationerna dras om med återläggning inom varje år ({d.count(reps)} upprepningar, fast slumpfrö "
         f"{seed}), förändringen räknas om för varje dragning och {pct_level} % konfidensintervall är percentilerna "
         f"{d.num((1 - trends.CI_LEVEL) / 2 * 100, 1)} och {d.num((1 + trends.CI_LEVEL) / 2 * 100, 1)}. "
-        f"Med {d.count(n_first)} organisationer {first} och {d.count(n_last)} {last} är intervallen "
+        f"Med {d.count(n_first)} organisationer år {first} och {d.count(n_last)} år {last} är intervallen "
         f"{d.num(widths.min(), 1)}–{d.num(widths.max(), 1)} procentenheter breda. En klass är *osäker* när "
         f"intervallet når över en klassgräns (±{d.num(thr, 1)}); det gäller {unc_text}. "
         f"För {d.count(len(sure_sign))} principer utesluter intervallet ändå noll, så riktningen på förändringen är "
@@ -390,13 +376,13 @@ def uncertainty_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame |
         f"mättes {d.count(n_same)} även {first}. En del av en förändring kan därför bero på vilka som mäts "
         "(sammansättningen) snarare än på att organisationerna har ändrats. Jämförelsen nedan räknar trenden "
         f"också bara för de {d.count(n_same)} organisationer som mättes båda åren (i bootstrapen "
-        f"dras då samma organisationer båda åren). Den totala mognaden ändrades med {_signed(d_all, 1)} procentenheter "
-        f"för alla organisationer och {_signed(d_same, 1)} för samma organisationer. "
+        f"dras då samma organisationer båda åren). Den totala mognaden ändrades med {d.signed(d_all, 1)} procentenheter "
+        f"för alla organisationer och {d.signed(d_same, 1)} för samma organisationer. "
         f"{d.count(int(same_class.sum()))} av {len(tr)} principer får samma trendklass i båda beräkningarna"
     )
     if differ:
-        items = [f"{n} ({_class_sv(tr.loc[p, 'trend'])} {_signed(tr.loc[p, 'change'], 1)} mot "
-                 f"{_class_sv(tr.loc[p, 'same_trend'])} {_signed(tr.loc[p, 'same_change'], 1)})"
+        items = [f"{n} ({_class_sv(tr.loc[p, 'trend'])} {d.signed(tr.loc[p, 'change'], 1)} mot "
+                 f"{_class_sv(tr.loc[p, 'same_trend'])} {d.signed(tr.loc[p, 'same_change'], 1)})"
                  for p, n in zip(differ, _names(differ))]
         text += f"; klassen skiljer sig för {d.join_sv(items)}"
     text += (f". Med bara {d.count(n_same)} organisationer är intervallen för samma organisationer breda "
@@ -410,10 +396,10 @@ def uncertainty_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame |
                f"samma organisationer båda åren, med {pct_level} % konfidensintervall", alt)
     table = pd.DataFrame({
         "Princip": _names(tr.index),
-        "Alla: förändring": [_signed(v, 1) for v in tr["change"]],
+        "Alla: förändring": [d.signed(v, 1) for v in tr["change"]],
         "Alla: trend": [_class_sv(c) + (" (osäker)" if u else "") for c, u in zip(tr["trend"], tr["uncertain"])],
-        "Samma: förändring": [_signed(v, 1) for v in tr["same_change"]],
-        f"Samma: {pct_level} % KI": [f"{_signed(a, 1)} till {_signed(b, 1)}"
+        "Samma: förändring": [d.signed(v, 1) for v in tr["same_change"]],
+        f"Samma: {pct_level} % KI": [f"{d.signed(a, 1)} till {d.signed(b, 1)}"
                                      for a, b in zip(tr["same_ci_low"], tr["same_ci_high"])],
         "Samma: trend": [_class_sv(c) + (" (osäker)" if u else "")
                          for c, u in zip(tr["same_trend"], tr["same_uncertain"])],
@@ -427,13 +413,12 @@ def uncertainty_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame |
 # ---------------------------------------------------------------- 7. method note
 def method_note(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame | None = None,
                 threshold: float | None = None, reps: int | None = None, seed: int | None = None) -> None:
-    """How the trend is defined, and what the data say about the published prose/figure mismatch."""
+    """How the trend is defined."""
     if len(ctx.years) < 2:
         return
     thr = _threshold(threshold)
     tr = _trend_table(ctx, thr, reps, seed) if table is None else table
     first, last = int(tr["first_year"].min()), int(tr["last_year"].max())
-    means = trends.national_means(ctx.org_scores)
     pct_level = d.num(trends.CI_LEVEL * 100)
     pub.markdown(
         "## Metodnotering: så definieras trenden\n\n"
@@ -446,45 +431,181 @@ def method_note(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame | None = 
         "och fångar alltså osäkerheten av vilka organisationer som råkade mätas, inte respondenternas mätfel inom "
         "organisationerna."
     )
-    rows = []
-    for pid in PROSE_SLOWLY_IMPROVING:
-        if pid not in tr.index:
-            continue
-        s = means[pid].dropna()
-        low = int(s.idxmin())
-        since = s.loc[last] - s.loc[low] if low != last else np.nan
-        rows.append((pid, tr.loc[pid], low, since))
-    if not rows:
-        return
-    desc = []
-    for pid, r, low, since in rows:
-        part = (f"{instrument.load().principle(pid).name_sv} {_signed(r['change'], 1)} procentenheter "
-                f"({pct_level} % KI {_signed(r['ci_low'], 1)} till {_signed(r['ci_high'], 1)}), klass "
-                f"{_class_sv(r['trend'])}")
-        desc.append(part)
+
+
+# ---------------------------------------------------------------- 7. level shares against the mean
+def _arrow(a, b) -> str:
+    return f"{d.pct(a)} → {d.pct(b)}"
+
+
+def spread_vs_mean_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame | None = None,
+                           threshold: float | None = None) -> pd.DataFrame | None:
+    """Where the share of organisations at levels 3-4 and the mean move differently, in the data
+    and in the published report's own tables and figure. Returns ``trends.spread_vs_mean``."""
+    if len(ctx.years) < 2:
+        return None
+    thr = _threshold(threshold)
+    sv = trends.spread_vs_mean(ctx.org_scores, threshold=thr)
+    first, last = int(sv["first_year"].min()), int(sv["last_year"].max())
+    sc = instrument.load().scoring
+    upper_sv = f"nivå {sc.n_levels - 1} eller {sc.n_levels}"
+    share_thr = d.num(trends.LEVEL_SHARE_THRESHOLD)
+    dis = sv[sv["disagree"]]
+
+    def item(pid, r) -> str:
+        return (f"{instrument.load().principle(pid).name_sv} ({_class_sv(r['trend'])} {d.signed(r['change'], 1)}; "
+                f"{upper_sv}: {_arrow(r['high_first'], r['high_last'])})")
+
     text = (
-        "**Text och figur i den publicerade rapporten.** Den publicerade texten nämner Portföljstyrning och "
-        "Användarinvolvering bland principer som sakta förbättras, medan rapportens trendfigur klassar dem som "
-        f"negativ respektive stabil. I dessa data är förändringen {first}–{last} för {d.join_sv(desc)}. "
+        "## Nivåfördelning och medelvärde\n\n"
+        "Trendklassen bygger på principens medelvärde, spridningstabellerna på hur många organisationer som "
+        f"ligger på varje nivå. De två måtten behöver inte följas åt: andelen på {upper_sv} räknar bara "
+        f"organisationer över gränsen {d.pct(sc.cut_points[-2])}, medan medelvärdet påverkas av alla "
+        "organisationers poäng, och de organisationer som mäts första och sista året är inte desamma. Här "
+        f"räknas andelen som förändrad när den ändras med mer än {share_thr} procentenheter mellan {first} och "
+        f"{last}, och måtten som oense när medelvärdet sjunker medan andelen stiger (eller tvärtom) eller när "
+        "medelvärdet är stabilt medan andelen ändras. "
     )
-    positive_now = [r["trend"] == "positive" for _, r, _, _ in rows]
-    if not any(positive_now):
-        text += (f"Ingen av dem förbättras alltså mer än {d.num(thr, 1)} procentenheter mellan första och sista "
-                 "året, så data stöder figurens klassning och inte textens formulering"
-                 + (" – även om konfidensintervallen visar att klassen är osäker" if any(r["uncertain"]
-                                                                                          for _, r, _, _ in rows)
-                    else "") + ". ")
+    if dis.empty:
+        text += "I dessa data pekar de två måtten åt samma håll för alla principer."
     else:
-        text += "Data stöder här textens formulering för minst en av dem. "
-    recover = [(pid, low, since) for pid, _, low, since in rows if low not in (first, last) and since > 0]
-    if recover:
-        items = [f"{instrument.load().principle(pid).name_sv} {_signed(since, 1)} procentenheter sedan det "
-                 f"lägsta värdet {low}" for pid, low, since in recover]
-        text += (f"Däremot stiger {'båda' if len(recover) == len(rows) else 'en av dem'} efter en nedgång: "
-                 f"{d.join_sv(items)}. Texten kan alltså beskriva den senare delen av perioden, medan figuren "
-                 f"jämför {first} med {last}; de två påståendena mäter olika saker. ")
-    if _is_synthetic(ctx):
-        text += ("Observera att standardpanelen är syntetisk och kalibrerad så att varje princips klass "
-                 f"{first}–{last} är den publicerade figurens; den kan därför inte avgöra vad som gäller i de "
-                 "verkliga data, bara visa hur frågan prövas när rapporten byggs på dem.")
+        text += (f"I dessa data gäller det {d.plural(len(dis), 'princip', 'principer')}: "
+                 f"{d.join_sv(item(p, r) for p, r in dis.iterrows())}.")
+    publ = trends.published_spread_vs_figure()
+    pdis = publ[publ["disagree"]]
+    if not pdis.empty:
+        items = [f"{instrument.load().principle(p).name_sv} ({_class_sv(r['figure_class'])}; "
+                 f"{_arrow(r['high_first'], r['high_last'])})" for p, r in pdis.iterrows()]
+        both = sorted(set(dis.index) & set(pdis.index), key=list(sv.index).index)
+        text += (f"\n\nDen publicerade rapporten har samma spänning mellan sina spridningstabeller och sin "
+                 f"trendfigur för {d.plural(len(pdis), 'princip', 'principer')} (inom parentes figurens klass och "
+                 f"andelen på {upper_sv} enligt tabellerna, från {int(publ['first_year'].min())} till "
+                 f"{int(publ['last_year'].max())}): {d.join_sv(items)}. Rapporten kommenterar inte skillnaden.")
+        if both:
+            text += (f" {d.count(len(both))} av dem är oense också i dessa data"
+                     + (f" ({d.join_sv(_names(both))})." if len(both) < len(pdis) else "."))
     pub.markdown(text)
+    if not dis.empty:
+        table = pd.DataFrame({
+            "Princip": _names(dis.index),
+            f"Medel {first} (%)": [d.num(v, 1) for v in dis["first_mean"]],
+            f"Medel {last} (%)": [d.num(v, 1) for v in dis["last_mean"]],
+            "Förändring": [d.signed(v, 1) for v in dis["change"]],
+            "Trend": [_class_sv(c) for c in dis["trend"]],
+            f"Andel nivå 3–4, {first} (%)": [d.num(v) for v in dis["high_first"]],
+            f"Andel nivå 3–4, {last} (%)": [d.num(v) for v in dis["high_last"]],
+        })
+        csv = sv[["first_year", "last_year", "first_mean", "last_mean", "change", "trend", "high_first", "high_last",
+                  "high_change", "share_direction", "n_first", "n_last", "n_same", "disagree"]].reset_index().round(6)
+        pub.table(table, "overview-spread-mean", f"Principer där medelvärdet och andelen på {upper_sv} rör sig olika "
+                  f"{first}–{last}", csv=csv, align="lrrrlrr")
+    return sv
+
+
+# ---------------------------------------------------------------- 8. the published prose and figure
+def published_comparison_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame | None = None,
+                                 threshold: float | None = None) -> pd.DataFrame | None:
+    """Every place where the published section 2.4's prose, its trend figure and the data disagree.
+
+    The published statements are data (``data/reference/published_overview_2_4.csv``); the
+    classes they are compared with are computed at build time (``trends.published_vs_data``)."""
+    if len(ctx.years) < 2:
+        return None
+    thr = _threshold(threshold)
+    cmp = trends.published_vs_data(ctx.org_scores, threshold=thr)
+    first, last = int(cmp["first_year"].min()), int(cmp["last_year"].max())
+    means = trends.national_means(ctx.org_scores)
+    pf = cmp[cmp["prose_vs_figure"]]
+    fd = cmp[cmp["figure_vs_data"]]
+    pdd = cmp[cmp["prose_vs_data"]]
+    names = {p: n for p, n in zip(cmp.index, _names(cmp.index))}
+
+    def prose_item(pid, r) -> str:
+        return f"{names[pid]} ({r['prose_says']}; figuren: {_class_sv(r['figure_class'])})"
+
+    text = (
+        "## Den publicerade texten, figuren och data\n\n"
+        "Den publicerade rapportens avsnitt 2.4 beskriver utvecklingen per princip både i löptext och i en "
+        "trendfigur. Texten och figuren stämmer inte alltid med varandra. Rapportens påståenden finns "
+        "sammanställda som data i projektet och jämförs här med de klasser som beräknas från underlaget "
+        f"{first}–{last}; ett påstående om nivåer jämförs med andelen på nivå 3 eller 4, ett om utvecklingen "
+        "med trendklassen. "
+    )
+    if pf.empty:
+        text += "Texten och figuren är överens för alla principer som texten nämner. "
+    else:
+        text += (f"Texten och figuren är oense om {d.plural(len(pf), 'princip', 'principer')}: "
+                 f"{d.join_sv(prose_item(p, r) for p, r in pf.iterrows())}. ")
+        fig_ok = [p for p in pf.index if not cmp.loc[p, "figure_vs_data"]]
+        prose_ok = [p for p in pf.index if not cmp.loc[p, "prose_vs_data"]]
+        both_ok = [p for p in fig_ok if p in prose_ok]
+        text += (f"Data {first}–{last} stöder figuren för {d.count(len(fig_ok))} och texten för "
+                 f"{d.count(len(prose_ok))} av dem")
+        if both_ok:
+            text += (f"; för {d.join_sv(names[p] for p in both_ok)} stöder data båda, eftersom texten talar om "
+                     "nivåer och figuren om medelvärdet")
+        text += ". "
+    if fd.empty:
+        text += f"Figurens klass stämmer med data för alla {len(cmp)} principer."
+    else:
+        items = [f"{names[p]} (figuren {_class_sv(r['figure_class'])}, data {_class_sv(r['trend'])} "
+                 f"{d.signed(r['change'], 1)})" for p, r in fd.iterrows()]
+        text += f"Figurens klass skiljer sig från data för {d.plural(len(fd), 'princip', 'principer')}: {d.join_sv(items)}."
+    only_data = pdd[~pdd.index.isin(pf.index)]
+    if not only_data.empty:
+        items = [f"{names[p]} ({r['prose_says']}; data: {_class_sv(r['data_class'])})" for p, r in only_data.iterrows()]
+        text += (f" Där texten och figuren är överens skiljer sig data från båda för "
+                 f"{d.plural(len(only_data), 'princip', 'principer')}: {d.join_sv(items)}.")
+    # a prose claim of improvement the first-to-last comparison does not show may describe the later years
+    recover = []
+    for pid, r in pdd.iterrows():
+        if r["prose_class"] != "positive" or r["prose_measure"] != "trend":
+            continue
+        s_ = means[pid].dropna()
+        low = int(s_.idxmin())
+        if low not in (first, last) and s_.loc[last] - s_.loc[low] > thr:
+            recover.append(f"{names[pid]} ({d.signed(s_.loc[last] - s_.loc[low], 1)} procentenheter sedan det "
+                           f"lägsta värdet {low})")
+    if recover:
+        text += (f" Medelvärdet stiger ändå efter en nedgång för {d.join_sv(recover)}; texten kan beskriva den "
+                 f"senare delen av perioden, medan figuren jämför {first} med {last}.")
+    publ_years = trends.published_spread_vs_figure()
+    p0, p1 = int(publ_years["first_year"].min()), int(publ_years["last_year"].max())
+    if (first, last) != (p0, p1):
+        text += (f" Observera att figuren jämför {p0} med {p1}, medan underlaget här jämför {first} med {last}; "
+                 "en skillnad kan alltså bero på att perioderna är olika.")
+    if _is_synthetic(ctx):
+        text += ("\n\nStandardpanelen är syntetisk och kalibrerad så att varje princips klass "
+                 f"{p0}–{p1} är den publicerade figurens. Den kan därför inte avgöra vad som gäller i de "
+                 "verkliga data, bara visa hur jämförelsen görs när rapporten byggs på dem.")
+    pub.markdown(text)
+    rows = cmp[cmp["prose_vs_figure"] | cmp["figure_vs_data"] | cmp["prose_vs_data"]]
+    if rows.empty:
+        return cmp
+
+    def agree(r) -> str:
+        parts = []
+        if r["prose_vs_figure"]:
+            parts.append("text ≠ figur")
+        if r["figure_vs_data"]:
+            parts.append("figur ≠ data")
+        if r["prose_vs_data"]:
+            parts.append("text ≠ data")
+        return ", ".join(parts)
+
+    shown = pd.DataFrame({
+        "Princip": [names[p] for p in rows.index],
+        "Texten (avsnitt 2.4)": [r["prose_says"] or "nämns inte" for _, r in rows.iterrows()],
+        "Textens klass": [_class_sv(c) for c in rows["prose_class"]],
+        "Figuren": [_class_sv(c) for c in rows["figure_class"]],
+        f"Data {first}–{last}": [f"{_class_sv(r['data_class'])}"
+                                 + (f" (nivå 3–4: {_arrow(r['high_first'], r['high_last'])})"
+                                    if r["prose_measure"] == "levels" else f" ({d.signed(r['change'], 1)})")
+                                 for _, r in rows.iterrows()],
+        "Oenighet": [agree(r) for _, r in rows.iterrows()],
+    })
+    csv = cmp[["figure_class", "prose_class", "prose_measure", "prose_says", "trend", "change", "high_first",
+               "high_last", "data_class", "prose_vs_figure", "figure_vs_data", "prose_vs_data"]].reset_index().round(6)
+    pub.table(shown, "overview-published", f"Den publicerade texten och figuren jämförda med data {first}–{last}",
+              csv=csv, align="llllll")
+    return cmp

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, ladders, spread, trends
+from dimios import instrument, ladders, sections, spread, trends
 from dimios.chapters.common import LEVEL_COLOURS, style
 from dimios.context import ReportData
 
@@ -22,8 +22,20 @@ def heading(principle_id: str, pub: d.Publisher) -> None:
     )
 
 
+OWN_MARK = {"added": "projektets tillägg", "completed": "kompletterad av projektet"}
+
+
+def _marked(lv: dict, field: str) -> list[str]:
+    """The level's items of ``field``, each the project added or completed marked as such in the text."""
+    own = {o["index"]: o["kind"] for o in lv["own"] if o["field"] == field}
+    return [f"{t} ({OWN_MARK[own[i]]})" if i in own else t for i, t in enumerate(lv[field])]
+
+
 def ladder_table(principle_id: str, pub: d.Publisher) -> None:
-    """The four-level ladder as one readable table (level, description, risks, recommendations)."""
+    """The four-level ladder as one readable table (level, description, risks, recommendations).
+
+    Risks and recommendations the project added to the published ladder, or completed where
+    the published text breaks off, are marked in the table and listed below it."""
     p = instrument.load().principle(principle_id)
     lad = ladders.load(principle_id)
     rows = []
@@ -31,12 +43,34 @@ def ladder_table(principle_id: str, pub: d.Publisher) -> None:
         rows.append({
             "Nivå": f"{lv['level']}. {lv['title']}",
             "Kännetecken": lv["description"].strip(),
-            "Risker": "; ".join(lv["risks"]),
-            "Rekommendationer": " ".join(lv["recommendations"]),
+            "Risker": "; ".join(_marked(lv, "risks")),
+            "Rekommendationer": " ".join(_marked(lv, "recommendations")),
         })
     pub.markdown("## Mognadstrappa")
     pub.table(pd.DataFrame(rows), "ladder", f"Mognadstrappa för {p.name_sv.lower()}: kännetecken, risker och "
               "rekommendationer per nivå", align="llll")
+    own = ladders.own_items(principle_id)
+    if own:
+        field_sv = {"risks": "risken", "recommendations": "rekommendationen"}
+        items = []
+        for o in own:
+            text = o["text"].rstrip(".")
+            item = f"nivå {o['level']}, {field_sv[o['field']]} ”{text}” ({OWN_MARK[o['kind']]})"
+            if o["note"]:
+                item += f". {o['note'].strip().rstrip('.')}"
+            items.append(f"- {item}.")
+        pub.markdown(
+            "Trappan återger den publicerade rapportens nivåer, risker och rekommendationer med egna ord. "
+            + ("Följande punkt är projektets egen och finns inte" if len(own) == 1 else
+               "Följande punkter är projektets egna och finns inte")
+            + " i den publicerade trappan i den här formen:\n\n" + "\n".join(items)
+        )
+
+
+def method_link(text: str = "metodbilagan") -> str:
+    """A link to the method appendix (the section declared with the method notebook)."""
+    sec = next((s for s in sections.national_sections() if s.notebook == "method.ipynb"), None)
+    return f"[{text}]({sec.id}.html)" if sec else text
 
 
 def statement(principle_id: str, pub: d.Publisher) -> None:
@@ -46,8 +80,32 @@ def statement(principle_id: str, pub: d.Publisher) -> None:
     pub.markdown(
         "## Relaterad fråga i DiMiOS\n\n"
         f"> {p.statement}\n\n"
-        f"Svaren ges på en skala från {lo} till {hi} (eller «{inst.scale.dont_know}») och räknas om till "
-        "procent; organisationens värde är medelvärdet av respondenternas svar."
+        "Den publicerade rapporten anger inte svarsskalan. Den här rapporten antar att svaren ges på en skala från "
+        f"{lo} till {hi} (eller {d.quote(inst.scale.dont_know)}) och räknar om dem till procent; organisationens "
+        f"poäng på principen är medelvärdet av respondenternas giltiga svar. Antagandena beskrivs i {method_link()}."
+    )
+
+
+def references(principle_id: str, pub: d.Publisher) -> None:
+    """The published report's footnote references for the principle ("För inspiration, se ...")."""
+    refs = ladders.references(principle_id)
+    if not refs:
+        pub.markdown("## För inspiration\n\nDen publicerade rapporten hänvisar inte till några källor för den här "
+                     "principen.")
+        return
+    cited = {"details": " – för detaljer", "source": " – källa till ett påstående i den publicerade texten"}
+    items = []
+    for r in refs:
+        medium = f" ({r['medium']})" if r.get("medium") and r.get("title") else ""
+        if r.get("title"):
+            link = f"[{r['title']}]({r['url']}){medium}"
+        else:
+            link = f"[{r.get('medium', 'länk')}]({r['url']}), titel anges inte"
+        items.append(f"- {r['source']}: {link}{cited.get(r.get('cited'), '')}")
+    pub.markdown(
+        "## För inspiration\n\n"
+        "Den publicerade rapporten hänvisar i fotnoter till följande källor för den som vill fördjupa sig. Den anger "
+        "bara länkarna; titlarna nedan är utlästa ur länkadresserna.\n\n" + "\n".join(items)
     )
 
 
@@ -94,40 +152,111 @@ def spread_section(ctx: ReportData, principle_id: str, pub: d.Publisher) -> None
     ax.invert_yaxis()
     ax.set_xlabel("Andel organisationer (%)")
     ax.legend(ncol=n_levels, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
-    first, last = rows.index.min(), rows.index.max()
-    alt = (f"Liggande staplar per år {first}–{last} som visar hur organisationerna fördelas över nivå 1–4 för "
-           f"{p.name_sv.lower()}. " + " ".join(
-               f"{y}: " + ", ".join(f"nivå {k} {d.pct(rows.loc[y, f'level_{k}_pct'])}" for k in range(1, n_levels + 1))
-               + "." for y in rows.index))
+    alt = (f"Liggande staplar per år {trends.years_sv(rows.index)} som visar hur organisationerna fördelas över "
+           f"nivå 1–{n_levels} för {p.name_sv.lower()}. " + " ".join(
+               f"{y}: " + ", ".join(f"{d.pct(rows.loc[y, f'level_{k}_pct'])} på nivå {k}"
+                                    for k in range(1, n_levels + 1)) + "." for y in rows.index))
     pub.figure(fig, "spread", f"Fördelning över mognadsnivåerna per år, {p.name_sv.lower()}", alt)
 
 
+def _share(rows: pd.DataFrame, year: int, levels) -> float:
+    return float(sum(rows.loc[year, f"level_{k}_n"] for k in levels) / rows.loc[year, "n"] * 100)
+
+
 def mean_and_trend(ctx: ReportData, principle_id: str, pub: d.Publisher, threshold: float | None = None) -> None:
-    """National mean per year, its change and trend class, and a paragraph computed from the data."""
+    """National mean per year, its change and trend class, and a paragraph computed from the data.
+
+    With one year there is no change and no class: the text says so. When the share of
+    organisations at levels 3-4 and the mean move differently (``trends.spread_vs_mean``),
+    a sentence says so and why that can happen."""
     inst = instrument.load()
     p = inst.principle(principle_id)
-    thr = inst.scoring.trend_threshold if threshold is None else float(threshold)
+    name = p.name_sv.lower()
+    thr = inst.scoring.trend_threshold if threshold in (None, "") else float(threshold)
     means = trends.national_means(ctx.org_scores)[principle_id].dropna()
-    tr = trends.principle_trends(ctx.org_scores, threshold=thr).loc[principle_id]
     rows = spread_rows(ctx, principle_id)
-    first, last = int(rows.index.min()), int(rows.index.max())
-    high_first = (rows.loc[first, "level_3_n"] + rows.loc[first, "level_4_n"]) / rows.loc[first, "n"] * 100
-    high_last = (rows.loc[last, "level_3_n"] + rows.loc[last, "level_4_n"]) / rows.loc[last, "n"] * 100
-    low_last = rows.loc[last, "level_1_n"] / rows.loc[last, "n"] * 100
+    rows = rows[rows["n"] > 0]
+    if means.empty or rows.empty:
+        pub.markdown(f"## Nationellt medelvärde\n\nIngen organisation har poäng på {name} i underlaget.")
+        return
+    n_levels = inst.scoring.n_levels
+    upper = (n_levels - 1, n_levels)
+    upper_sv = f"nivå {upper[0]} eller {upper[1]}"
     table = pd.DataFrame({"År": [str(y) for y in means.index],
                           "Medelvärde (%)": [d.num(v, 1) for v in means.values],
                           "Antal organisationer": [d.count(rows.loc[y, "n"]) if y in rows.index else "–"
                                                    for y in means.index]})
+    csv = pd.DataFrame({"year": means.index, "mean_pct": means.values.round(6)})
+    first, last = int(means.index.min()), int(means.index.max())
+    low_last = _share(rows, last, (1,))
+    low_text = (f"År {last} låg ingen organisation på nivå 1." if rows.loc[last, "level_1_n"] == 0 else
+                f"År {last} låg {d.pct(low_last)} av organisationerna på nivå 1.")
+    if first == last:
+        pub.markdown("## Nationellt medelvärde")
+        pub.table(table, "mean", f"Nationellt medelvärde, {name} (medel av organisationernas poäng)", csv=csv)
+        pub.markdown(
+            f"Underlaget omfattar bara år {last}. Medelvärdet för {name} var då {d.pct(means.loc[last], 1)}, och "
+            f"{d.pct(_share(rows, last, upper))} av organisationerna låg på {upper_sv}. {low_text} "
+            "En förändring över tid, och därmed en trendklass, kräver data från minst två år."
+        )
+        return
+
+    tr = trends.spread_vs_mean(ctx.org_scores, threshold=thr).loc[principle_id]
     pub.markdown("## Nationellt medelvärde och trend")
-    pub.table(table, "mean", f"Nationellt medelvärde per år, {p.name_sv.lower()} (medel av organisationernas värden)",
-              csv=pd.DataFrame({"year": means.index, "mean_pct": means.values.round(6)}))
+    pub.table(table, "mean", f"Nationellt medelvärde per år, {name} (medel av organisationernas poäng)", csv=csv)
     direction = {"negative": "minskat", "positive": "ökat", "stable": "legat i stort sett still"}[tr["trend"]]
-    more_less = "större" if high_last > high_first else "mindre" if high_last < high_first else "lika stor"
-    pub.markdown(
-        f"Mellan {first} och {last} har medelvärdet för {p.name_sv.lower()} {direction}, från "
+    gap = trends.missing_years(ctx.years)
+    gap = [y for y in gap if first < y < last]
+    gap_text = ""
+    if gap:
+        gap_text = (f" Underlaget saknar data för {d.join_sv(str(y) for y in gap)}, så jämförelsen hoppar över "
+                    + ("det året." if len(gap) == 1 else "de åren."))
+    h0, h1 = d.pct(tr["high_first"]), d.pct(tr["high_last"])
+    if h0 == h1:
+        share_text = f"Andelen organisationer på {upper_sv} var {h0} både år {first} och år {last}."
+    else:
+        verb = "steg" if tr["high_last"] > tr["high_first"] else "sjönk"
+        share_text = f"Andelen organisationer på {upper_sv} {verb} från {h0} år {first} till {h1} år {last}."
+    text = (
+        f"Mellan {first} och {last} har medelvärdet för {name} {direction}, från "
         f"{d.pct(tr['first_mean'], 1)} till {d.pct(tr['last_mean'], 1)} "
-        f"({d.signed(tr['change'], 1)} procentenheter). Med gränsen ±{d.num(thr, 0)} procentenheter klassas "
-        f"utvecklingen som **{trends.CLASS_SV[tr['trend']]}**. "
-        f"Andelen organisationer på nivå 3 eller 4 var {d.pct(high_first)} {first} och {d.pct(high_last)} {last}, "
-        f"alltså {more_less} {last}; {d.pct(low_last)} av organisationerna låg på nivå 1 {last}."
+        f"({d.signed(tr['change'], 1)} procentenheter).{gap_text} Med gränsen ±{d.num(thr, 0)} procentenheter "
+        f"klassas utvecklingen som **{trends.CLASS_SV[tr['trend']]}**. {share_text} {low_text}"
     )
+    if tr["disagree"]:
+        text += "\n\n" + disagreement_sentence(tr)
+    pub.markdown(text)
+
+
+def disagreement_sentence(tr: pd.Series) -> str:
+    """Why the share at the upper levels and the mean can move differently (one principle's row of
+    ``trends.spread_vs_mean``)."""
+    sc = instrument.load().scoring
+    upper_sv = f"nivå {sc.n_levels - 1} eller {sc.n_levels}"
+    cut = d.pct(sc.cut_points[-2])
+    share_verb = trends.SHARE_DIRECTION_SV[tr["share_direction"]]
+    shares = f"från {d.pct(tr['high_first'])} till {d.pct(tr['high_last'])}"
+    if tr["trend"] == "stable":
+        lead = f"Medelvärdet räknas som stabilt, men andelen på {upper_sv} {share_verb} {shares}"
+    else:
+        mean_verb = "sjönk" if tr["trend"] == "negative" else "steg"
+        lead = (f"Medelvärdet och nivåfördelningen pekar här åt olika håll: medelvärdet {mean_verb} med "
+                f"{d.num(abs(tr['change']), 1)} procentenheter medan andelen på {upper_sv} {share_verb} {shares}")
+    return (
+        f"{lead}. Det går ihop eftersom andelen bara räknar hur många organisationer som ligger över gränsen "
+        f"{cut} för nivå {sc.n_levels - 1}, medan medelvärdet påverkas av alla organisationers poäng: organisationer "
+        "nära gränsen kan passera den åt ena hållet samtidigt som poängen längre från gränsen rör sig åt det "
+        "andra. "
+        + composition_sentence(tr)
+        + " Båda måtten bör därför läsas tillsammans."
+    )
+
+
+def composition_sentence(tr: pd.Series) -> str:
+    """Whether the first and the last year compare the same organisations (a ``spread_vs_mean`` row)."""
+    n0, n1, same = int(tr["n_first"]), int(tr["n_last"]), int(tr["n_same"])
+    y0, y1 = int(tr["first_year"]), int(tr["last_year"])
+    if same == n0 == n1:
+        return f"Jämförelsen gäller samma {d.count(same)} organisationer båda åren."
+    return (f"Dessutom är det inte samma organisationer som jämförs: {d.count(n0)} organisationer år {y0} och "
+            f"{d.count(n1)} år {y1}; av dem finns {d.count(same)} med båda åren.")

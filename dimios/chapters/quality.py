@@ -100,14 +100,18 @@ def _single_thread(func):
 
 
 def _f(v, decimals: int = 3) -> str:
-    """Swedish number; a value that would round onto a published threshold (e.g. RMSEA
-    0.0401 -> "0,040", alpha 0.8996 -> "0,900") gets more decimals, so that the shown
-    value agrees with the verdict next to it."""
+    """Swedish number with three decimals; a value that would round onto a published threshold
+    (e.g. RMSEA 0.0401 -> "0,040", alpha 0.8996 -> "0,900") is cut towards its own side of the
+    threshold instead (0,041 and 0,899), so that the shown value agrees with the verdict next to
+    it and all values keep the same number of decimals."""
     if v is None or pd.isna(v):
         return d.num(v, decimals)
     v = float(v)
-    while 3 <= decimals < 6 and any(round(v, decimals) == t and v != t for t in THRESHOLDS):
-        decimals += 1
+    step = 10.0 ** -decimals
+    for t in THRESHOLDS:
+        if round(v, decimals) == t and v != t:
+            v = t - step if v < t else t + step
+            break
     return d.num(v, decimals)
 
 
@@ -396,8 +400,8 @@ def careless_section(ctx: ReportData, pub: d.Publisher, truth: str | Path = "") 
         "varje svar, var och en från sin sida (tabellen nedan). Ett svar räknas som slarvigt när minst "
         f"{min_flags} av de {len(careless.INDICES)} flaggar det; en enskild flagga räcker inte, eftersom varje algoritm för sig "
         "också flaggar en del omsorgsfulla svar. Flaggor sätts bara för svar med minst "
-        f"{d.count(th.get('min_answered', 0))} besvarade påståenden; gränserna nedan är de som användes i "
-        "den här byggningen."
+        f"{d.count(th.get('min_answered', 0))} besvarade påståenden; gränserna nedan är de som användes när "
+        "rapporten byggdes."
     )
     rows = _rules_rows(th)
     na = th.get("not_computable") or {}   # indices that cannot be computed on these data
@@ -561,7 +565,7 @@ def _knowledge_figure(wide: pd.DataFrame, col_labels: list[str], names: list[str
         if i:
             ax.axvline(i * per_group - 0.5, color="black", lw=1.2)
     cb = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
-    cb.set_label("Andel «vet ej» eller obesvarat (%)", fontsize=8)
+    cb.set_label("Andel ”vet ej” eller obesvarat (%)", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -603,7 +607,7 @@ def knowledge_section(ctx: ReportData, pub: d.Publisher) -> dict:
 
     pub.markdown(
         "## Kunskapsnivå\n\n"
-        f"En respondent kan svara «{dont_know}» eller lämna ett påstående obesvarat, till exempel när kunskapen om "
+        f"En respondent kan svara ”{dont_know}” eller lämna ett påstående obesvarat, till exempel när kunskapen om "
         "principen saknas i den egna rollen. Båda räknas här som en kunskapslucka. Andelen säger inte varför "
         "kunskapen saknas, men visar var i instrumentet och hos vilka respondenter luckorna finns."
     )
@@ -658,19 +662,19 @@ def knowledge_section(ctx: ReportData, pub: d.Publisher) -> dict:
                      split.assign(group=np.where(split["involved"], "involverade", "ej_involverade"))
                      .drop(columns="involved")], ignore_index=True)
     csv = csv[["year", "group", "item", "n", "n_missing", "share_missing"]]
-    pub.table(table, "quality-knowledge", f"Andel «{dont_know}» eller obesvarat per princip och år, och för "
+    pub.table(table, "quality-knowledge", f"Andel ”{dont_know}” eller obesvarat per princip och år, och för "
               "involverade och ej involverade respondenter", csv=_round(csv))
 
     fig = _knowledge_figure(wide, labels, [_name(p) for p in items], [g[1] for g in groups])
     inv_means = wide.xs("Involverade", axis=1, level=0).mean(axis=1)
     hi_inv = inv_means.idxmax() if inv_means.notna().any() else None
     alt = (f"Värmekarta med en rad per princip och en kolumn per år, först för involverade och sedan för ej "
-           f"involverade respondenter; mörkare blått betyder större andel «{dont_know}» eller obesvarat. "
+           f"involverade respondenter; mörkare blått betyder större andel ”{dont_know}” eller obesvarat. "
            f"Störst andel över alla år har {d.join_sv(f'{_name(p)} ({d.pct(v * 100, 1)})' for p, v in top.items())}. "
            f"Involverade lämnar i genomsnitt {_group_pct(miss_inv)} obesvarat, ej involverade {_group_pct(miss_not)}"
            + (f"; bland involverade är andelen störst för {_name(hi_inv)}." if hi_inv is not None else "."))
     note = f" Grupper med färre än {k} svar visas inte." if small.any() else ""
-    pub.figure(fig, "quality-knowledge", "Översikt av kunskapsnivå: andel «vet ej» eller obesvarat per princip, år "
+    pub.figure(fig, "quality-knowledge", "Översikt av kunskapsnivå: andel ”vet ej” eller obesvarat per princip, år "
                "och involvering (jfr figur 8 i den publicerade rapporten)." + note, alt)
 
     status = "ok" if all_years_most and (len(years) < 2 or delta >= -thr) else "no"

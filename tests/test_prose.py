@@ -1,0 +1,254 @@
+"""Generated Swedish prose: agreement, signs, numbers side by side, and no trends from one year.
+
+The prose generators of the front page, the general ladder, every principle chapter and the
+overview run with the real ``Publisher`` (IPython's ``display`` replaced by a recorder) over
+the default synthetic panel, over one year of it, over two non-adjacent years, and over a
+small hand-made panel where counts of one occur. The checks read the text a reader sees.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dimios import context, display, instrument, io
+from dimios.chapters import front, ladder, overview, principle
+
+from .conftest import make_responses
+
+REPS = 50  # bootstrap repetitions: the prose, not the intervals, is under test
+
+# "1 principer", "1 osäkra klasser": the number one with a plural noun (an adjective may come between)
+PLURALS = ("principer", "organisationer", "respondenter", "nivåer", "kategorier", "dimensioner", "klasser",
+           "förflyttningar", "mätningar", "procentenheter", "organisationstyper", "dataset")
+ONE_PLURAL = re.compile(r"(?<![\d,\u202f−+.])1 (?:(?!av\b|till\b|och\b)\w+ )?(" + "|".join(PLURALS) + r")\b")
+NEGATIVE_ZERO = re.compile(r"[−-]0(?:,0+)?(?![\d,])")
+PLUS_ZERO = re.compile(r"\+0(?:,0+)?(?![\d,])")
+# a number (or percentage) directly followed by a year: "nivå 1 2023", "47,4 % 2023"
+NUMBER_YEAR = re.compile(r"\d(?:\u00a0%)? (?:19|20)\d\d\b")
+SAME_YEARS = re.compile(r"\b((?:19|20)\d\d)(?:–| och | till )\1\b")
+
+
+class Recorder:
+    def __init__(self):
+        self.texts: list[str] = []
+
+    def __call__(self, obj, raw=False, **kw):
+        md = obj.get("text/markdown", "") if isinstance(obj, dict) else str(obj)
+        if md.startswith("!["):  # a figure: its caption and alt text
+            cap = re.match(r"!\[(.*?)\]\(data:", md, re.S)
+            alt = re.search(r'fig-alt="(.*?)"\}', md, re.S)
+            md = "\n".join(m.group(1) for m in (cap, alt) if m)
+        self.texts.append(md)
+
+
+def prose_of(ctx, out_dir) -> dict[str, str]:
+    """The text of each chapter the generators write for ``ctx``."""
+    import IPython.display
+
+    out = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for name, run in _chapters():
+            rec = Recorder()
+            mp.setattr(IPython.display, "display", rec)
+            run(ctx, display.Publisher(out_dir, name))
+            out[name] = "\n\n".join(rec.texts)
+    return out
+
+
+def _overview(ctx, pub):
+    overview.headline_section(ctx, pub)
+    overview.distribution_section(ctx, pub)
+    overview.principle_distribution_section(ctx, pub)
+    overview.change_section(ctx, pub)
+    tr = overview.trend_section(ctx, pub, reps=REPS)
+    overview.uncertainty_section(ctx, pub, tr, reps=REPS)
+    overview.spread_vs_mean_section(ctx, pub, tr)
+    overview.published_comparison_section(ctx, pub, tr)
+    overview.method_note(ctx, pub, tr)
+
+
+def _front(ctx, pub):
+    front.title_and_mode(ctx, pub)
+    front.headline(ctx, pub)
+    front.highlights(ctx, pub)
+
+
+def _ladder(ctx, pub):
+    ladder.introduction(pub)
+    ladder.usage_levels(ctx, pub)
+    ladder.quadrants(ctx, pub)
+
+
+def _principle(pid):
+    def run(ctx, pub):
+        principle.heading(pid, pub)
+        principle.ladder_table(pid, pub)
+        principle.statement(pid, pub)
+        principle.spread_section(ctx, pid, pub)
+        principle.mean_and_trend(ctx, pid, pub)
+        principle.references(pid, pub)
+    return run
+
+
+def _chapters():
+    yield "index", _front
+    yield "ladder", _ladder
+    for pid in instrument.load().principle_ids:
+        yield pid, _principle(pid)
+    yield "overview", _overview
+
+
+LINK_TARGET = re.compile(r"\]\(https?://[^)\s]*\)|https?://\S+")
+
+
+def language_problems(text: str) -> list[str]:
+    text = LINK_TARGET.sub("]", text)  # addresses are not prose
+    found = []
+    for rx, what in ((ONE_PLURAL, "1 + plural"), (NEGATIVE_ZERO, "negative zero"), (PLUS_ZERO, "signed zero"),
+                     (NUMBER_YEAR, "number next to a year"), (SAME_YEARS, "a period from a year to itself")):
+        for m in rx.finditer(text):
+            found.append(f"{what}: …{text[max(0, m.start() - 50):m.end() + 20]}…")
+    if "«" in text or "»" in text:
+        found.append("guillemets (Swedish quotes with ”…”)")
+    return found
+
+
+# ---------------------------------------------------------------- the checks can fail
+def test_checks_catch_the_reported_mistakes():
+    bad = ["Med 1 principer", "−0,0 procentenheter", "(+0,0)", "låg på nivå 1 2023", "var 47,4\u00a0% 2023",
+           "under åren 2023–2023", "Mellan 2023 och 2023", "svarade «vet ej»", "1 osäkra klasser"]
+    for text in bad:
+        assert language_problems(text), text
+    good = ["1 princip", "1 av 26 principer", "−0,1", "0,0", "+0,1", "år 2023", "2020–2023", "2,1 procentenheter",
+            "1\u202f234 organisationer", "”vet ej”", "11 principer", "nivå 3 eller 4 steg från 56\u00a0% år 2020"]
+    for text in good:
+        assert not language_problems(text), text
+
+
+def test_number_format_has_no_signed_zero():
+    for v in (-0.04, -0.0, 0.04, 1e-12, -1e-12):
+        assert display.num(v, 1) == "0,0" and display.signed(v, 1) == "0,0"
+    assert display.num(-0.4, 0) == "0" and display.signed(0.4, 0) == "0"
+    assert display.signed(0.06, 1) == "+0,1" and display.signed(-0.06, 1) == "−0,1"
+    assert display.num(62.5) == "63" and display.pct(0.5) == "1\u00a0%"  # half up, as the spread tables
+    assert display.plural(1, "princip", "principer") == "1 princip"
+    assert display.plural(0, "princip", "principer") == "0 principer"
+
+
+# ---------------------------------------------------------------- the default panel and its subsets
+@pytest.fixture(scope="module")
+def panel_file(default_panel, tmp_path_factory):
+    path = tmp_path_factory.mktemp("prose") / "panel.parquet"
+    io.write_responses(default_panel.responses, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def default_prose(panel_file, tmp_path_factory):
+    return prose_of(context.load(panel_file), tmp_path_factory.mktemp("out"))
+
+
+@pytest.fixture(scope="module")
+def one_year_prose(panel_file, tmp_path_factory):
+    return prose_of(context.load(panel_file, years=[2023]), tmp_path_factory.mktemp("out1"))
+
+
+@pytest.fixture(scope="module")
+def gap_prose(panel_file, tmp_path_factory):
+    return prose_of(context.load(panel_file, years=[2021, 2023]), tmp_path_factory.mktemp("out2"))
+
+
+@pytest.mark.parametrize("case", ["default_prose", "one_year_prose", "gap_prose"])
+def test_generated_prose_has_good_swedish(case, request):
+    prose = request.getfixturevalue(case)
+    problems = {name: language_problems(text) for name, text in prose.items()}
+    problems = {k: v for k, v in problems.items() if v}
+    assert not problems, problems
+
+
+def test_one_year_gives_no_trend_sentences(one_year_prose):
+    for name, text in one_year_prose.items():
+        assert not re.search(r"klassas utvecklingen|Störst (ökning|minskning)|utvecklades \w+ positivt|"
+                             r"\bvar stabila\b|Mellan 2023", text), name
+    for name in ("index", "overview", *instrument.load().principle_ids):
+        assert "minst två år" in one_year_prose[name], f"{name} does not say that change needs two years"
+
+
+def test_two_non_adjacent_years(gap_prose):
+    text = gap_prose["index"]
+    assert "2021 och 2023" in text and "saknar data för 2022" in text
+    up = re.search(r"Störst ökning[^:]*:\*\* (.*)", text).group(1)
+    down = re.search(r"Störst minskning[^:]*:\*\* (.*)", text).group(1)
+    changes_up = re.findall(r"\(([+−]?[\d,]+)\)", up)
+    changes_down = re.findall(r"\(([+−]?[\d,]+)\)", down)
+    assert all(c.startswith("+") for c in changes_up) or up.startswith("ingen")
+    assert all(c.startswith("−") for c in changes_down) or down.startswith("ingen")
+    for pid in instrument.load().principle_ids:
+        assert "Mellan 2021 och 2023" in gap_prose[pid] and "saknar data för 2022" in gap_prose[pid]
+
+
+# ---------------------------------------------------------------- item 3: spread against the mean
+def test_principle_chapters_say_when_level_shares_and_mean_disagree(default_prose):
+    # Projektstyrning: negative class while the share at levels 3-4 rose (published tables: 56 -> 63 %)
+    assert "pekar här åt olika håll" in default_prose["projektstyrning"]
+    for pid in ("oppna_data", "prioritering", "infrastruktur"):
+        assert "Medelvärdet räknas som stabilt, men andelen på nivå 3 eller 4" in default_prose[pid], pid
+    assert "olika håll" not in default_prose["styrning"]  # positive and rising shares agree
+    ov = default_prose["overview"]
+    for name in ("Projektstyrning", "Öppna data", "Prioritering", "Infrastruktur"):
+        assert re.search(rf"I dessa data gäller det [^\n]*{name} \(", ov), name
+
+
+def test_overview_lists_every_published_prose_and_figure_disagreement(default_prose):
+    ov = default_prose["overview"].split("## Den publicerade texten, figuren och data")[1]
+    para = ov.split("\n\n")[1]
+    listed = re.search(r"Texten och figuren är oense om (\d+) principer: (.*?)\. Data", para)
+    assert listed, para[:300]
+    named = {n for n in instrument.load().principles if f"{n.name_sv} (" in listed.group(2)}
+    expected = {"innovationskultur", "infosak_integritet", "nyttorealisering", "kostnadskontroll", "styrning",
+                "teknisk_skuld", "portfoljstyrning", "anvandarinvolvering", "kompetens"}
+    assert {p.id for p in named} == expected and int(listed.group(1)) == len(expected)
+
+
+# ---------------------------------------------------------------- items 5 and 6
+def test_principle_pages_state_the_scale_as_an_assumption_and_render_references(default_prose):
+    for pid in instrument.load().principle_ids:
+        text = default_prose[pid]
+        assert "antar att svaren ges på en skala från 1 till 7" in text
+        assert "[metodbilagan](method.html)" in text
+        assert "## För inspiration" in text
+    assert "[När effektivitet hindrar innovation](https://www.digitalforvaltning.se/rapport/nar-effektivitet-" \
+           "hindrar-innovation/)" in default_prose["innovationskultur"]
+    assert "(projektets tillägg)" in default_prose["skugg_it"]
+    assert "(kompletterad av projektet)" in default_prose["forvaltningsstyrning"]
+
+
+# ---------------------------------------------------------------- a tiny panel: counts of one
+def _tiny_panel() -> pd.DataFrame:
+    """Seven organisations with six respondents in 2022 and 2023; all principles flat except one
+    that rises and one that falls, so that the texts count one of each."""
+    inst = instrument.load()
+    ids = list(inst.principle_ids)
+    rng = np.random.default_rng(7)
+    rows = []
+    for year in (2022, 2023):
+        for o in range(7):
+            for r in range(6):
+                answers = {pid: int(np.clip(round(4 + rng.normal(0, 0.3)), 1, 7)) for pid in ids}
+                answers[ids[0]] = 3 if year == 2022 else 6
+                answers[ids[1]] = 6 if year == 2022 else 3
+                rows.append((f"ORG{o}", year, answers))
+    return make_responses(rows, inst)
+
+
+def test_tiny_panel_counts_agree_in_number(tmp_path):
+    path = tmp_path / "tiny.parquet"
+    io.write_responses(_tiny_panel(), path)
+    prose = prose_of(context.load(path), tmp_path / "out")
+    problems = {k: v for k, v in ((k, language_problems(t)) for k, t in prose.items()) if v}
+    assert not problems, problems
+    assert "utvecklades 1 positivt och 1 negativt" in prose["index"]
