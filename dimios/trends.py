@@ -348,25 +348,27 @@ PUBLISHED_OVERVIEW = "published_overview_2_4.csv"
 
 
 def published_overview() -> pd.DataFrame:
-    """What the published report's section 2.4 says per principle (data/reference/published_overview_2_4.csv).
+    """What the published report's section 2.4 says per principle, in its prose and its trend figure.
 
-    Columns: ``figure_class`` (the class in the report's trend figure, all 26 principles);
-    for the principles its prose names: ``prose_class`` (what the prose implies: positive,
-    stable or negative), ``prose_measure`` (``trend``: a statement about the mean's
-    development; ``levels``: about organisations moving between maturity levels) and
-    ``prose_says`` (the statement, paraphrased in Swedish). Index: principle id."""
-    from dimios import paths
+    ``figure_class``: the class in the report's trend figure (all principles,
+    ``dimios.reference``). From ``data/reference/published_overview_2_4.csv``, for the
+    principles the prose names: ``prose_class`` (what the prose implies: positive, stable or
+    negative), ``prose_measure`` (``trend``: a statement about the mean's development;
+    ``levels``: about organisations moving between maturity levels) and ``prose_says`` (the
+    statement, paraphrased in Swedish). Index: principle id, instrument order."""
+    from dimios import paths, reference
 
     df = pd.read_csv(paths.REFERENCE / PUBLISHED_OVERVIEW, dtype=str, keep_default_na=False)
     ids = list(instrument.load().principle_ids)
     if sorted(df["principle"]) != sorted(ids):
         raise ValueError(f"{PUBLISHED_OVERVIEW}: expected one row per principle of the instrument")
-    classes = set(CLASS_SV)
-    bad = df[~df["figure_class"].isin(classes) | ~df["prose_class"].isin(classes | {""})
-             | ~df["prose_measure"].isin({"trend", "levels", ""})]
+    bad = df[~df["prose_class"].isin(set(CLASS_SV) | {""}) | ~df["prose_measure"].isin({"trend", "levels", ""})
+             | ((df["prose_class"] == "") != (df["prose_measure"] == ""))]
     if len(bad):
         raise ValueError(f"{PUBLISHED_OVERVIEW}: unknown class or measure in row(s) for {', '.join(bad['principle'])}")
-    return df.set_index("principle").reindex(ids).replace("", None)
+    out = df.set_index("principle").reindex(ids).replace("", None)
+    out.insert(0, "figure_class", reference.trend_classes())
+    return out
 
 
 def published_vs_data(org_scores: pd.DataFrame, threshold: float | None = None,
@@ -397,11 +399,11 @@ def published_spread_vs_figure(share_threshold: float = LEVEL_SHARE_THRESHOLD) -
 
     Index: principle id; columns ``first_year``, ``last_year``, ``high_first``, ``high_last``,
     ``high_change``, ``share_direction``, ``figure_class``, ``disagree``."""
-    from dimios import paths, spread
+    from dimios import reference
 
     inst = instrument.load()
     by_name = {p.name_sv: p.id for p in inst.principles}
-    pub = spread.read_published(paths.PUBLISHED_SPREAD)
+    pub = reference.published_spread()
     n_levels = inst.scoring.n_levels
     upper = [f"level_{k}_pct" for k in (n_levels - 1, n_levels)]
     pub = pub.assign(principle=pub["principle"].map(by_name),

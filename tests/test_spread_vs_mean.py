@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dimios import instrument, scoring, synthetic, trends
+from dimios import instrument, reference, scoring, trends
 
 from .conftest import make_responses
 
@@ -53,7 +53,7 @@ def test_published_statements_are_data_and_match_the_figure():
     pub = trends.published_overview()
     assert list(pub.index) == list(instrument.load().principle_ids)
     for pid in pub.index:  # the figure column is the classification the synthetic panel is calibrated to
-        assert pub.loc[pid, "figure_class"] == synthetic.published_trend_class(pid)
+        assert pub.loc[pid, "figure_class"] == reference.trend_class(pid)
     named = pub[pub["prose_class"].notna()]
     assert len(named) == 19 and named["prose_says"].notna().all()
     disagree = set(named.index[named["prose_class"] != named["figure_class"]])
