@@ -550,10 +550,11 @@ def test_published_ave_range_is_inclusive():
 def test_values_next_to_a_published_limit_are_shown_on_the_right_side():
     from dimios.chapters import quality as chapter
 
-    # shown with 3 decimals, 0.0401 would read "0,040" next to a verdict "above 0,04"
-    assert chapter._f(0.04) == "0,040" and chapter._f(0.0401) == "0,0401" and chapter._f(0.0399) == "0,0399"
-    assert chapter._f(0.9) == "0,900" and chapter._f(0.8996) == "0,8996" and chapter._f(0.9004) == "0,9004"
-    assert chapter._f(0.51) == "0,510" and chapter._f(0.5099) == "0,5099"
+    # rounded to 3 decimals, 0.0401 would read "0,040" next to a verdict "above 0,04": a value that
+    # would round onto a limit is shown one step to its own side, with the same 3 decimals as the rest
+    assert chapter._f(0.04) == "0,040" and chapter._f(0.0401) == "0,041" and chapter._f(0.0399) == "0,039"
+    assert chapter._f(0.9) == "0,900" and chapter._f(0.8996) == "0,899" and chapter._f(0.9004) == "0,901"
+    assert chapter._f(0.51) == "0,510" and chapter._f(0.5099) == "0,509"
     assert chapter._f(0.123) == "0,123"
     assert chapter._signed(-0.0098) == "−0,0098" and chapter._signed(-0.010) == "−0,010"
     assert chapter._signed(0.0149) == "+0,0149" and chapter._signed(0.015) == "+0,015"

@@ -439,11 +439,11 @@ def _arrow(a, b) -> str:
 
 
 def spread_vs_mean_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame | None = None,
-                           threshold: float | None = None) -> pd.DataFrame | None:
+                           threshold: float | None = None) -> None:
     """Where the share of organisations at levels 3-4 and the mean move differently, in the data
-    and in the published report's own tables and figure. Returns ``trends.spread_vs_mean``."""
+    and in the published report's own tables and figure (``trends.spread_vs_mean``)."""
     if len(ctx.years) < 2:
-        return None
+        return
     thr = _threshold(threshold)
     sv = trends.spread_vs_mean(ctx.org_scores, threshold=thr)
     first, last = int(sv["first_year"].min()), int(sv["last_year"].max())
@@ -499,18 +499,17 @@ def spread_vs_mean_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFram
                   "high_change", "share_direction", "n_first", "n_last", "n_same", "disagree"]].reset_index().round(6)
         pub.table(table, "overview-spread-mean", f"Principer där medelvärdet och andelen på {upper_sv} rör sig olika "
                   f"{first}–{last}", csv=csv, align="lrrrlrr")
-    return sv
 
 
 # ---------------------------------------------------------------- 8. the published prose and figure
 def published_comparison_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame | None = None,
-                                 threshold: float | None = None) -> pd.DataFrame | None:
+                                 threshold: float | None = None) -> None:
     """Every place where the published section 2.4's prose, its trend figure and the data disagree.
 
     The published statements are data (``data/reference/published_overview_2_4.csv``); the
     classes they are compared with are computed at build time (``trends.published_vs_data``)."""
     if len(ctx.years) < 2:
-        return None
+        return
     thr = _threshold(threshold)
     cmp = trends.published_vs_data(ctx.org_scores, threshold=thr)
     first, last = int(cmp["first_year"].min()), int(cmp["last_year"].max())
@@ -581,7 +580,7 @@ def published_comparison_section(ctx: ReportData, pub: d.Publisher, table: pd.Da
     pub.markdown(text)
     rows = cmp[cmp["prose_vs_figure"] | cmp["figure_vs_data"] | cmp["prose_vs_data"]]
     if rows.empty:
-        return cmp
+        return
 
     def agree(r) -> str:
         parts = []
@@ -608,4 +607,3 @@ def published_comparison_section(ctx: ReportData, pub: d.Publisher, table: pd.Da
                "high_last", "data_class", "prose_vs_figure", "figure_vs_data", "prose_vs_data"]].reset_index().round(6)
     pub.table(shown, "overview-published", f"Den publicerade texten och figuren jämförda med data {first}–{last}",
               csv=csv, align="llllll")
-    return cmp
