@@ -252,3 +252,24 @@ def test_tiny_panel_counts_agree_in_number(tmp_path):
     problems = {k: v for k, v in ((k, language_problems(t)) for k, t in prose.items()) if v}
     assert not problems, problems
     assert "utvecklades 1 positivt och 1 negativt" in prose["index"]
+
+
+# ---------------------------------------------------------------- our own words
+def test_generated_prose_does_not_follow_the_published_text(default_prose):
+    """No 8 consecutive words of a chapter (tables cell by cell) as in the published report; the survey
+    statements (quoted as '> ...') and the titles of references are facts and left out."""
+    from .test_ladders import SEED, _ngrams, _words
+
+    files = sorted(SEED.glob("*.txt")) if SEED.exists() else []
+    if not files:
+        pytest.skip(f"published report text not found in {SEED}")
+    seed = _ngrams([w for f in files for w in _words(f.read_text(encoding="utf-8"))])
+    copied = {}
+    for name, text in default_prose.items():
+        text = re.sub(r"^>.*$", " ", text, flags=re.M)
+        text = re.sub(r"\[[^\]]*\]\([^)]*\)", " ", text)
+        for piece in re.split(r"\||\n", text):
+            hits = _ngrams(_words(piece)) & seed
+            if hits:
+                copied.setdefault(name, []).append(" ".join(sorted(hits)[0]))
+    assert not copied, copied
