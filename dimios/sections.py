@@ -35,6 +35,8 @@ def national_sections() -> list[Section]:
     inst = instrument.load()
     out = [
         Section("index", "front.ipynb", "Digital mognad i offentlig sektor"),
+        Section("background", "background.ipynb", "Bakgrund"),
+        Section("development", "development.ipynb", "Så togs mognadstrapporna fram"),
         Section("ladder", "general_ladder.ipynb", "Den generella mognadstrappan"),
     ]
     for dim in inst.dimensions:
@@ -47,7 +49,10 @@ def national_sections() -> list[Section]:
     out += [
         Section("overview", "overview.ipynb", "Digital mognad över tid", part="Utveckling och kvalitet"),
         Section("quality", "quality.ipynb", "Kvalitetskontroll av DiMiOS", part="Utveckling och kvalitet"),
+        Section("closing", "closing.ipynb", "Avslutande kommentarer"),
         Section("method", "method.ipynb", "Metod och reproducerbarhet", appendix=True),
+        Section("data", "data.ipynb", "Om data", appendix=True),
+        Section("reconciliation", "reconciliation.ipynb", "Avstämning mot publicerade siffror", appendix=True),
     ]
     return out
 

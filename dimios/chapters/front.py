@@ -118,7 +118,8 @@ def highlights(ctx: ReportData, pub: d.Publisher) -> None:
         ]
     lines += [
         f"- **Nivå 3 eller 4:** {d.pct(high_share)} av organisationernas princippoäng {last}.",
-        f"- **Vanligaste organisationstyp {last}:** {quad.index[0]} ({d.pct(quad.iloc[0])} av organisationerna).",
+        f"- **Vanligaste organisationstyp {last}:** {quad.index[0]} ({d.pct(quad.iloc[0])} av organisationerna; "
+        "typerna är rapportens egen indelning).",
     ]
     note = "\n\nFörändringar anges i procentenheter." if first != last else ""
     pub.markdown("## I korthet\n\n" + "\n".join(lines) + note)

@@ -6,7 +6,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import ladders, trends
-from dimios.chapters.common import LEVEL_COLOURS, style
+from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, style
 from dimios.context import ReportData
 
 
@@ -107,6 +107,6 @@ def quadrants(ctx: ReportData, pub: d.Publisher) -> None:
                      "Rekommendation": q["recommendation"].strip(),
                      f"Andel {last} (%)": d.num(share.get(q["id"], 0.0))})
     pub.markdown("## Fyra organisationstyper\n\nOrganisationens läge i planet av digital förmåga och digitalt arv "
-                 "ger fyra typer med var sin generell rekommendation.")
-    pub.table(pd.DataFrame(rows), "quadrants", f"Organisationstyper, rekommendationer och andel organisationer {last}",
-              align="lllll")
+                 f"ger fyra typer med var sin generell rekommendation. {ORGANISATION_TYPES_NOTE}")
+    pub.table(pd.DataFrame(rows), "quadrants", f"Organisationstyper (rapportens egen indelning), rekommendationer och "
+              f"andel organisationer {last}", align="lllll")

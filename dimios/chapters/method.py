@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, sections
+from dimios import instrument, scoring, sections, trends
+from dimios.chapters.common import ORGANISATION_TYPES_NOTE
 from dimios.context import ReportData
 
 
@@ -28,13 +29,91 @@ def method(ctx: ReportData, pub: d.Publisher) -> None:
         f"- Spridningstabellernas andelar avrundas uppåt vid exakt halva procent (som i den publicerade rapporten).\n"
         f"- En princip klassas som negativ eller positiv när medelvärdet förändras med mer än "
         f"{d.num(sc.trend_threshold)} procentenheter mellan första och sista året, annars som stabil.\n"
-        f"- Organisationstyp (kvadrant) bestäms av digital förmåga och digitalt arv, delade vid {d.num(sc.quadrant_split)} procent.\n"
+        f"- Organisationstyp (kvadrant) bestäms av digital förmåga och digitalt arv, delade vid {d.num(sc.quadrant_split)} "
+        "procent. Indelningen är rapportens egen (se nedan).\n"
         f"- Ingen grupp med färre än {ctx.privacy_threshold} respondenter visas.\n"
     )
     rows = [{"Nr": p.table, "Princip": p.name_sv, "Dimension": inst.dimension(p.dimension).name_sv,
              "Kategori": inst.category(p.category).name_sv} for p in inst.principles]
     pub.table(pd.DataFrame(rows), "instrument", "DiMiOS: 26 principer i sex kategorier och två dimensioner",
               align="rlll")
+
+
+def aggregation_weights() -> pd.DataFrame:
+    """Each category and dimension: its principles, and its weight within its dimension and in total maturity.
+
+    Dimension and overall scores are unweighted means of principle scores, so a group weighs
+    by its number of principles (``scoring.group_scores``)."""
+    inst = instrument.load()
+    n_all = len(inst.principles)
+    rows = []
+    for dim in inst.dimensions:
+        n_dim = len(inst.principles_in(dim.id))
+        rows.append({"level": "dimension", "id": dim.id, "name": dim.name_sv, "dimension": dim.name_sv,
+                     "n_principles": n_dim, "weight_in_dimension": 1.0, "weight_in_overall": n_dim / n_all})
+        for cat in inst.categories:
+            if cat.dimension == dim.id:
+                n_cat = len(inst.principles_in(cat.id))
+                rows.append({"level": "category", "id": cat.id, "name": cat.name_sv, "dimension": dim.name_sv,
+                             "n_principles": n_cat, "weight_in_dimension": n_cat / n_dim,
+                             "weight_in_overall": n_cat / n_all})
+    return pd.DataFrame(rows)
+
+
+def aggregation(ctx: ReportData, pub: d.Publisher) -> None:
+    """How category, dimension and overall scores are formed, and what that weighting means."""
+    inst = instrument.load()
+    w = aggregation_weights()
+    n_all = len(inst.principles)
+    dims = w[w["level"] == "dimension"]
+    weights = d.join_sv(f"{r.name.lower()} {r.n_principles}/{n_all} ({d.pct(r.weight_in_overall * 100)})"
+                        for r in dims.itertuples())
+    means = trends.dimension_means(ctx.org_scores)
+    last = ctx.years[-1]
+    dim_ids = [dim.id for dim in inst.dimensions]
+    overall = float(means.loc[last, "overall"])
+    # the national mean of each organisation's equally weighted dimension mean
+    groups = scoring.group_scores(ctx.org_scores).xs(last, level="year")
+    equal_org = float(groups[dim_ids].mean(axis=1).mean())
+    pub.markdown(
+        "## Sammanvägning till kategorier, dimensioner och total mognad\n\n"
+        "Inte heller sammanvägningen är publicerad. Rapporten gör så här:\n\n"
+        "- En organisations värde på en **kategori** är det oviktade medelvärdet av dess principvärden i "
+        "kategorin.\n"
+        "- Värdet på en **dimension** är det oviktade medelvärdet av principvärdena i dimensionen, inte "
+        "medelvärdet av kategorivärdena. En kategori väger därför efter sitt antal principer.\n"
+        f"- **Total mognad** är det oviktade medelvärdet av alla {n_all} principvärden. Dimensionerna väger "
+        f"alltså efter sina antal principer: {weights}.\n"
+        "- Saknar en organisation värde på en princip (för få svar) tas medelvärdet över de principer som har "
+        "värde.\n"
+        "- I nationella medelvärden väger varje organisation lika, oavsett hur många som svarat i den.\n\n"
+        f"Med lika vikt för de två dimensionerna hade den nationella totala mognaden år {last} varit "
+        f"{d.pct(equal_org, 1)} i stället för {d.pct(overall, 1)}."
+    )
+    shown = pd.DataFrame({
+        "Grupp": [("" if r.level == "dimension" else "– ") + r.name for r in w.itertuples()],
+        "Nivå": ["dimension" if lv == "dimension" else "kategori" for lv in w["level"]],
+        "Principer": w["n_principles"],
+        "Vikt i dimensionen": [d.pct(v * 100) for v in w["weight_in_dimension"]],
+        "Vikt i total mognad": [d.pct(v * 100, 1) for v in w["weight_in_overall"]],
+    })
+    pub.table(shown, "aggregation", "Kategoriernas och dimensionernas vikt när principvärdena vägs samman",
+              align="llrrr", csv=w)
+
+
+def organisation_types(ctx: ReportData, pub: d.Publisher) -> None:
+    """The quadrant types: how they are formed, and that they are the project's own."""
+    inst = instrument.load()
+    split = d.pct(inst.scoring.quadrant_split)
+    pub.markdown(
+        "## Organisationstyperna är rapportens egna\n\n"
+        f"{ORGANISATION_TYPES_NOTE} En organisation räknas till en typ efter sitt värde på digital förmåga och "
+        f"digitalt arv, där båda axlarna delas vid {split}: "
+        + d.join_sv(f"*{q.name_sv}* (förmåga {'minst' if q.formaga == 'high' else 'under'} {split}, arv "
+                    f"{'minst' if q.arv == 'high' else 'under'} {split})" for q in inst.quadrants)
+        + ". Gränsen är ett antagande lika mycket som namnen, och en organisation nära gränsen kan byta typ av "
+        "små förändringar."
+    )
 
 
 def reproducibility(ctx: ReportData, pub: d.Publisher) -> None:

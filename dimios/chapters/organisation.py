@@ -14,7 +14,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, ladders
-from dimios.chapters.common import LEVEL_COLOURS, style
+from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, style
 from dimios.organisation import LEVEL_PCT, OrganisationReport
 
 SUPPRESSED_COLOUR = "#d9d9d9"
@@ -141,7 +141,7 @@ def summary(rep: OrganisationReport, pub: d.Publisher) -> None:
     )
     if quad:
         pub.markdown(f"**{quad['name']}.** {quad['description'].strip()} *Rekommendation:* "
-                     f"{quad['recommendation'].strip()}")
+                     f"{quad['recommendation'].strip()}\n\n{ORGANISATION_TYPES_NOTE}")
     pub.table(table, "summary", "Dimensioner och total mognad per år, organisationen och jämförelsen",
               csv=_csv(pos.reset_index(), rep.mark))
 
@@ -514,8 +514,9 @@ def method(rep: OrganisationReport, pub: d.Publisher) -> None:
         f"- Organisationens värde på en princip ett år är medelvärdet av respondenternas giltiga svar; det saknas om "
         f"färre än {sc.min_valid_answers} respondenter har svarat. Samma regel gäller verksamhetsområden.\n"
         f"- Mognadsnivå 1–4 bestäms av gränserna {d.join_sv(d.num(c) for c in sc.cut_points)} procent.\n"
-        "- Dimensionernas och den totala mognadens värden är medel av principvärdena; organisationstypen bestäms av "
-        f"digital förmåga och digitalt arv delade vid {d.num(sc.quadrant_split)} procent.\n"
+        "- Dimensionernas och den totala mognadens värden är oviktade medel av principvärdena, så en dimension väger "
+        "efter sitt antal principer; organisationstypen bestäms av "
+        f"digital förmåga och digitalt arv delade vid {d.num(sc.quadrant_split)} procent. {ORGANISATION_TYPES_NOTE}\n"
         f"- Percentil: {ref.percentile_kind_sv}.\n"
         "- Förändring: skillnaden mellan de två senaste åren med tillräckligt många svar.\n\n"
         "## Jämförelse\n\n"

@@ -168,7 +168,8 @@ def distribution_section(ctx: ReportData, pub: d.Publisher) -> None:
     top = max(inst.quadrants, key=lambda q: shares.loc[last, q.id])
     pub.markdown(
         "Organisationens placering i planet ges av dess poäng på digital förmåga (vågrätt) och digitalt arv "
-        f"(lodrätt). Båda axlarna delas vid {d.pct(split)}, vilket ger fyra organisationstyper. Andelen "
+        f"(lodrätt). Båda axlarna delas vid {d.pct(split)}, vilket ger fyra organisationstyper (rapportens egen "
+        "indelning, se bilagan om metod). Andelen "
         f"organisationer per typ {change_text}: {d.join_sv(moves)}. "
         f"Vanligast {last} var typen {top.name_sv.lower()}."
     )

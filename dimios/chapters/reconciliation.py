@@ -1,0 +1,194 @@
+"""Appendix "Avstämning mot publicerade siffror": the build against the published figures.
+
+Every spread cell (share of organisations per principle, year and level) is compared
+with the published table in ``data/reference/``, and every principle's trend class
+2020-23 with the published one. Everything is computed, so on real data the appendix
+shows the real differences.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dimios import display as d
+from dimios import instrument, reference, spread, trends
+from dimios.context import ReportData
+
+CLASS_SV = {"negative": "negativ", "stable": "stabil", "positive": "positiv"}
+TOLERANCE = 1  # percentage points: differences up to this are rounding-sized and only counted
+
+
+def spread_cells(org_scores: pd.DataFrame, published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per published cell: table, principle, year, level, published, computed, difference.
+
+    An empty published cell is 0 %. ``computed`` and ``difference`` are missing where the
+    data has no organisations with a score for that principle and year."""
+    pub = reference.published_spread() if published is None else published
+    cmp = spread.compare(spread.spread_table(org_scores), pub)
+    names = dict(zip(pub["table"], pub["principle"]))
+    keys = pub[["table", "year"]].drop_duplicates()
+    cmp = keys.merge(cmp, on=["table", "year"], how="left")  # published cells only, in published order
+    cmp["principle"] = cmp["table"].map(names)
+    cmp["level"] = cmp["level"].str.extract(r"level_(\d)_pct", expand=False).astype("int64")
+    out = cmp[["table", "principle", "year", "level", "published", "computed", "difference"]]
+    return out.astype({"published": "Int64", "computed": "Int64", "difference": "Int64"}).reset_index(drop=True)
+
+
+def spread_summary(cells: pd.DataFrame) -> dict:
+    known = cells.dropna(subset=["difference"])
+    diff = known["difference"].astype("int64")
+    out = {"cells": len(cells), "compared": len(known), "missing": len(cells) - len(known),
+           "exact": int((diff == 0).sum()), "within": int((diff.abs() <= TOLERANCE).sum()),
+           "max_abs": int(diff.abs().max()) if len(known) else None}
+    if len(known) and out["max_abs"]:
+        worst = known.loc[diff.abs() == out["max_abs"]].iloc[0]
+        out["worst"] = worst
+    return out
+
+
+def per_table(cells: pd.DataFrame) -> pd.DataFrame:
+    """Per published table: cells compared, cells equal, largest absolute difference."""
+    g = cells.assign(abs_diff=cells["difference"].abs(), equal=(cells["difference"] == 0).fillna(False).astype(bool))
+    out = g.groupby(["table", "principle"], sort=False).agg(
+        cells=("level", "size"), compared=("difference", "count"),
+        equal=("equal", "sum"), max_abs=("abs_diff", "max")).reset_index()
+    return out.astype({"equal": "int64"})
+
+
+def trend_comparison(org_scores: pd.DataFrame) -> pd.DataFrame | None:
+    """Per principle: published class and the class computed from the data over the published years.
+
+    None when the data lacks the first or the last published year (no like-for-like comparison)."""
+    years = {int(y) for y in org_scores.index.get_level_values("year").unique()}
+    first, last = (int(y) for y in reference.facts()["method"]["spread_years"])
+    if not {first, last} <= years:
+        return None
+    tr = trends.principle_trends(org_scores, first=first, last=last)
+    out = pd.DataFrame({"principle": tr.index, "first_year": first, "last_year": last,
+                        "change": tr["change"].to_numpy(), "computed": tr["trend"].to_numpy()})
+    out["published"] = reference.trend_classes().reindex(out["principle"]).to_numpy()
+    out["match"] = out["computed"] == out["published"]
+    return out
+
+
+def reconciliation(ctx: ReportData, pub: d.Publisher) -> None:
+    inst = instrument.load()
+    cells = spread_cells(ctx.org_scores)
+    s = spread_summary(cells)
+    pub.markdown(
+        "# Avstämning mot publicerade siffror\n\n"
+        "Bilagan jämför rapportens beräknade siffror med den publicerade rapportens, cell för cell, så att en "
+        "granskare kan se var de stämmer och var de skiljer sig. De publicerade spridningstabellerna finns i "
+        "`data/reference/published_spread_2020_2023.csv` och trendklasserna i "
+        "`data/reference/published_report.yml`. En tom publicerad cell räknas som 0 %, och de beräknade "
+        "andelarna avrundas på samma sätt som de publicerade (uppåt vid halva procent)."
+    )
+    n_tables = cells["table"].nunique()
+    text = (f"## Spridningstabellerna\n\nDe {n_tables} publicerade spridningstabellerna har {d.count(s['cells'])} "
+            f"celler (princip, år och steg). ")
+    if s["missing"]:
+        text += (f"Av dem saknar {d.count(s['missing'])} motsvarighet i data (år eller principer utan "
+                 "organisationer med värde) och jämförs inte. ")
+    big = cells[(cells["difference"].abs() > TOLERANCE).fillna(False).astype(bool)]
+    if s["compared"] and s["exact"] == s["compared"]:
+        text += f"Alla {d.count(s['compared'])} jämförda celler är exakt lika."
+    elif s["compared"]:
+        w = s["worst"]
+        text += (f"Av de {d.count(s['compared'])} celler som jämförs är {d.count(s['exact'])} exakt lika och "
+                 f"{d.count(s['within'])} ligger inom {TOLERANCE} procentenhet. Den största skillnaden är "
+                 f"{d.count(s['max_abs'])} {'procentenhet' if s['max_abs'] == 1 else 'procentenheter'} "
+                 f"({w.principle} år {w.year}, steg {w.level}: publicerat {d.pct(w.published)}, beräknat "
+                 f"{d.pct(w.computed)}).")
+        if not len(big):
+            text += f" Ingen cell skiljer sig med mer än {TOLERANCE} procentenhet."
+    pub.markdown(text)
+
+    if len(big):
+        shown = pd.DataFrame({"Tabell": big["table"], "Princip": big["principle"], "År": big["year"].astype(str),
+                              "Steg": big["level"].astype(str), "Publicerat (%)": big["published"],
+                              "Beräknat (%)": big["computed"],
+                              "Skillnad": [d.signed(int(v), 0) for v in big["difference"]]})
+        pub.markdown(f"Alla {d.count(len(big))} celler som skiljer sig med mer än {TOLERANCE} procentenhet:")
+        pub.table(shown, "reconciliation-differences", f"Celler som skiljer sig med mer än {TOLERANCE} "
+                  "procentenhet från den publicerade tabellen", align="llrrrrr", csv=big)
+
+    tab = per_table(cells)
+    shown = pd.DataFrame({"Tabell": tab["table"], "Princip": tab["principle"],
+                          "Lika celler": [f"{e} av {c}" for e, c in zip(tab["equal"], tab["compared"])],
+                          "Största skillnad": ["–" if pd.isna(m) else d.count(int(m)) for m in tab["max_abs"]]})
+    pub.table(shown, "reconciliation-tables", "Per publicerad spridningstabell: lika celler och största skillnad "
+              "(procentenheter)", align="llrr", csv=tab)
+    pub.markdown("Hela jämförelsen, cell för cell: en cell visar det publicerade värdet när det beräknade är "
+                 "detsamma och annars *publicerat → beräknat*; – är en tom cell (inga organisationer på steget).")
+    pub.table(wide_view(cells), "reconciliation-cells", "Varje cell i de publicerade spridningstabellerna mot "
+              "den beräknade (procent)", align="llrrrrr", csv=cells)
+    _notes(pub)
+    _trends(ctx, pub, inst)
+
+
+def _cell(published, computed) -> str:
+    def show(v):
+        return "–" if pd.isna(v) or int(v) == 0 else d.count(int(v))
+
+    if pd.isna(computed):
+        return f"{show(published)} → saknas"
+    return show(published) if int(published) == int(computed) else f"{show(published)} → {show(computed)}"
+
+
+def wide_view(cells: pd.DataFrame) -> pd.DataFrame:
+    """The cells as the published tables show them: one row per table and year, one column per level."""
+    inst = instrument.load()
+    rows = []
+    for (table, principle, year), g in cells.groupby(["table", "principle", "year"], sort=False):
+        row = {"Tabell": table, "Princip": principle, "År": str(year)}
+        for rec in g.itertuples():
+            row[f"Steg {rec.level}"] = _cell(rec.published, rec.computed)
+        rows.append(row)
+    cols = ["Tabell", "Princip", "År"] + [f"Steg {k}" for k in range(1, inst.scoring.n_levels + 1)]
+    return pd.DataFrame(rows).reindex(columns=cols).fillna("")
+
+
+def _notes(pub: d.Publisher) -> None:
+    notes = []
+    for tables in reference.identical_tables():
+        notes.append(f"Tabell {d.join_sv(tables)} är lika i varje cell i den publicerade rapporten; en avvikelse "
+                     "i en av dem kan alltså bero på den publicerade tabellen.")
+    inferred = reference.inferred_rows()
+    if len(inferred):
+        rows = d.join_sv(f"Tabell {t} år {y}" for t, y in inferred[["table", "year"]].itertuples(index=False))
+        notes.append(f"I {rows} är de publicerade värdenas steg tolkade (kolumnerna föll bort i textversionen); "
+                     "de läses som steg 2 och 3.")
+    if notes:
+        pub.markdown("\n".join(f"- {n}" for n in notes))
+
+
+def _trends(ctx: ReportData, pub: d.Publisher, inst) -> None:
+    tc = trend_comparison(ctx.org_scores)
+    if tc is None:
+        first, last = (int(y) for y in reference.facts()["method"]["spread_years"])
+        missing = [y for y in (first, last) if y not in ctx.years]
+        pub.markdown(f"## Trendklasserna\n\nDe publicerade trendklasserna gäller förändringen {first}–{last}. Data "
+                     f"saknar år {d.join_sv(missing)}, så klasserna kan inte jämföras.")
+        return
+    first, last = int(tc["first_year"].iloc[0]), int(tc["last_year"].iloc[0])
+    thr = inst.scoring.trend_threshold
+    n_match = int(tc["match"].sum())
+    differ = tc[~tc["match"]]
+    text = (f"## Trendklasserna\n\nDen publicerade rapporten klassar varje princips utveckling {first}–{last} som "
+            f"negativ, stabil eller positiv (förändring av medelvärdet med mer än {d.num(thr)} procentenheter). "
+            f"Beräknat från data hamnar {n_match} av {len(tc)} principer i den publicerade klassen.")
+    if len(differ):
+        text += " Avvikande: " + d.join_sv(
+            f"{inst.principle(r.principle).name_sv} (publicerad {CLASS_SV[r.published]}, beräknad "
+            f"{CLASS_SV.get(r.computed, 'saknas')}, {d.signed(round(r.change, 1) + 0.0, 1)} procentenheter)"
+            for r in differ.itertuples()) + "."
+    pub.markdown(text)
+    shown = pd.DataFrame({
+        "Princip": [inst.principle(p).name_sv for p in tc["principle"]],
+        "Publicerad klass": [CLASS_SV[c] for c in tc["published"]],
+        f"Förändring {first}–{last}": [d.signed(round(v, 1) + 0.0, 1) if pd.notna(v) else "–" for v in tc["change"]],
+        "Beräknad klass": [CLASS_SV.get(c, "–") for c in tc["computed"]],
+        "Samma": ["ja" if m else "nej" for m in tc["match"]],
+    })
+    pub.table(shown, "reconciliation-trends", f"Publicerad och beräknad trendklass per princip {first}–{last}",
+              align="llrll", csv=tc.assign(change=tc["change"].round(6)))
