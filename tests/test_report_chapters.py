@@ -103,6 +103,14 @@ def test_ladder_size_counts_the_ladder_files(inst):
     assert size == {"ladders": 26, "levels": 4, "risks": risks, "recommendations": recs}
 
 
+def test_ladder_contents_add_up():
+    c = background.ladder_contents()
+    size = background.ladder_size()
+    assert c["level"].tolist() == [1, 2, 3, 4]
+    assert c["risks"].sum() == size["risks"] and c["recommendations"].sum() == size["recommendations"]
+    assert (c["risks_per_ladder"] * 26).round(9).tolist() == c["risks"].astype(float).tolist()
+
+
 def test_background_states_the_published_facts_and_the_caveat(panel_output):
     text = panel_output.text
     facts = reference.facts()
@@ -170,6 +178,18 @@ def test_closing_findings_follow_the_data(tmp_path):
     assert "Av 26 principer utvecklades 0 positivt, 0 var stabila och 26 negativt." in texts[1]
     assert f"År 2021 låg {display.pct(100)} av organisationernas värden" in texts[1]
     assert f"år 2021 hade {display.pct(100)} mätt också året före" in texts[0]
+
+
+def test_closing_table_per_year(tmp_path):
+    df = make_responses(_rows([("A", 2020, 1), ("B", 2020, 7), ("A", 2021, 4), ("B", 2021, 7), ("C", 2021, 2)]))
+    path = tmp_path / "d.csv"
+    io.write_responses(df, path)
+    y = closing.yearly(context.load(path))
+    assert y["organisations"].tolist() == [2, 3]
+    assert y["returning_share"].iloc[0] != y["returning_share"].iloc[0]  # NaN: no year before 2020
+    assert y["returning_share"].iloc[1] == pytest.approx(200 / 3)
+    assert y["overall"].round(6).tolist() == [50.0, round((50 + 100 + 100 / 6) / 3, 6)]
+    assert y["low_share"].round(6).tolist() == [50.0, round(100 / 3, 6)]
 
 
 def test_closing_on_the_panel(panel_ctx, panel_output):
@@ -371,7 +391,8 @@ def test_notebook_builds(name, tmp_path):
 
 
 EXPECTED_TABLES = {
-    "background": ["tbl-model.csv"], "development": [], "closing": [],
+    "background": ["tbl-model.csv"], "development": ["tbl-ladder-contents.csv"],
+    "closing": ["tbl-closing-per-year.csv"],
     "data": ["tbl-data-calibration.csv", "tbl-data-per-year.csv"],
     "reconciliation": ["tbl-reconciliation-cells.csv", "tbl-reconciliation-tables.csv",
                        "tbl-reconciliation-trends.csv"],

@@ -11,9 +11,14 @@ from __future__ import annotations
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, ladders, reference
+from dimios import instrument, ladders, reference, sections
 from dimios.chapters.common import number_sv
 from dimios.context import ReportData
+
+
+def title(section_id: str) -> str:
+    """A chapter's title as the report declares it (dimios.sections)."""
+    return next(s.title for s in sections.sections() if s.id == section_id)
 
 
 def _years(span) -> str:
@@ -55,6 +60,22 @@ def ladder_size() -> dict:
         raise ValueError(f"ladders with different numbers of levels: {sorted(n_levels)}")
     return {"ladders": len(inst.principle_ids), "levels": n_levels.pop(), "risks": n_risks,
             "recommendations": n_recs}
+
+
+def ladder_contents() -> pd.DataFrame:
+    """Per level of the principle ladders: risks and recommendations over all ladders (and per ladder)."""
+    inst = instrument.load()
+    rows = {}
+    for pid in inst.principle_ids:
+        for lv in ladders.load(pid)["levels"]:
+            r = rows.setdefault(int(lv["level"]), {"level": int(lv["level"]), "risks": 0, "recommendations": 0})
+            r["risks"] += len(lv["risks"])
+            r["recommendations"] += len(lv["recommendations"])
+    out = pd.DataFrame([rows[k] for k in sorted(rows)])
+    n = len(inst.principle_ids)
+    out["risks_per_ladder"] = out["risks"] / n
+    out["recommendations_per_ladder"] = out["recommendations"] / n
+    return out
 
 
 def background(ctx: ReportData, pub: d.Publisher) -> None:
@@ -116,7 +137,7 @@ def value_and_scope(ctx: ReportData, pub: d.Publisher) -> None:
         "Samtalet kan inte heller stanna vid ett enda tillfälle. En mätning är början på en fortlöpande dialog med "
         "dem som skapar förutsättningarna, inte en datainsamling som avslutas när rapporten är skriven. Hur långt "
         "en organisation har kommit i sin användning av verktyget beskrivs med fyra användningsnivåer i kapitlet "
-        "om den generella mognadstrappan.\n\n"
+        f"*{title('ladder')}*.\n\n"
         "## Ett rörligt mål\n\n"
         "De nationella mätningarna visar att förutsättningarna förändras långsamt och att det krävs stora insatser "
         "för att flytta dem. Svaren är dessutom bedömningar: när behovet av omställning växer höjer de svarande "
@@ -131,8 +152,8 @@ def value_and_scope(ctx: ReportData, pub: d.Publisher) -> None:
         "stegen.\n\n"
         "Den här versionen byggs från svarsdata: varje tabell, figur och siffra i texten räknas fram när rapporten "
         "byggs, och trapporna är återgivna med egna ord. Antaganden som den publicerade rapporten inte redovisar, "
-        "som svarsskalan och poängsättningen, finns samlade i bilagan *Metod och reproducerbarhet*, och bilagan "
-        "*Avstämning mot publicerade siffror* jämför resultaten med den publicerade rapportens tabeller."
+        f"som svarsskalan och poängsättningen, finns samlade i bilagan *{title('method')}*, och bilagan "
+        f"*{title('reconciliation')}* jämför resultaten med den publicerade rapportens tabeller."
     )
 
 
@@ -184,7 +205,16 @@ def development(ctx: ReportData, pub: d.Publisher) -> None:
         "stegen, vilka risker som hör till varje steg och vad organisationen kan göra för att ta sig vidare. "
         "Underlaget var en metaanalys av tidigare studier, främst konsortiets egna, där forskarna sökte mönster som "
         "återkom i hur organisationer agerar. Mönstren stämdes därefter av mot forskningslitteraturen. Resultatet "
-        f"är de {number_sv(size['ladders'])} trapporna i den här rapporten.\n\n"
+        f"är de {number_sv(size['ladders'])} trapporna i den här rapporten (tabellen nedan).\n\n"
+    )
+    contents = ladder_contents()
+    shown = pd.DataFrame({"Steg": contents["level"].astype(str), "Risker": contents["risks"],
+                          "Rekommendationer": contents["recommendations"],
+                          "Risker per trappa": [d.num(v, 1) for v in contents["risks_per_ladder"]],
+                          "Rekommendationer per trappa": [d.num(v, 1) for v in contents["recommendations_per_ladder"]]})
+    pub.table(shown, "ladder-contents", f"Risker och rekommendationer per steg i de {size['ladders']} "
+              "principspecifika trapporna", csv=contents.round(6))
+    pub.markdown(
         f"## Fas 3: {phases[2]}\n\n"
         "Den statistiska delen hade två delar. En spridningsanalys visade hur organisationerna fördelade sig "
         f"över de fyra stegen åren {_years(m['spread_years'])}, för att ge en bild av var tyngdpunkten i svensk "
@@ -198,7 +228,7 @@ def development(ctx: ReportData, pub: d.Publisher) -> None:
         "## Vad den här versionen gör om\n\n"
         "Faserna 1 och 2 var kvalitativa och görs inte om här; deras resultat, trapporna, återges med egna ord. "
         "Fas 3 räknas däremot om från svarsdata varje gång rapporten byggs: spridningen per princip i kapitlen om "
-        f"principerna och kvalitetsprövningen i kapitlet *Kvalitetskontroll av DiMiOS*, i den här versionen för "
+        f"principerna och kvalitetsprövningen i kapitlet *{title('quality')}*, i den här versionen för "
         f"åren {data_years}. Skalan och poängsättningen är inte publicerade; de antaganden som görs i stället "
-        "redovisas i bilagan *Metod och reproducerbarhet*."
+        f"redovisas i bilagan *{title('method')}*."
     )

@@ -38,6 +38,24 @@ def low_level_shares(org_scores: pd.DataFrame, year: int) -> pd.Series:
     return (low / valid.where(valid > 0) * 100).rename("low_share")
 
 
+def yearly(ctx: ReportData) -> pd.DataFrame:
+    """Per year: organisations with a score, share measured the year before, total maturity, share at levels 1-2."""
+    years = ctx.years
+    org = ctx.org_scores
+    levels = scoring.principle_levels(org)
+    low = (levels <= 2).groupby(level="year").sum().sum(axis=1)
+    valid = levels.notna().groupby(level="year").sum().sum(axis=1)
+    ret = returning_shares(ctx.responses).set_index("year")["share"]
+    means = trends.dimension_means(org)
+    return pd.DataFrame({
+        "year": years,
+        "organisations": [int(v) for v in org.groupby(level="year").size().reindex(years, fill_value=0)],
+        "returning_share": [float(ret.get(y, np.nan)) for y in years],
+        "overall": [float(means["overall"].get(y, np.nan)) for y in years],
+        "low_share": [float(low.get(y, 0) / valid.get(y)) * 100 if valid.get(y) else np.nan for y in years],
+    })
+
+
 def findings(ctx: ReportData) -> dict:
     """The computed facts the closing comments state."""
     inst = instrument.load()
@@ -127,6 +145,16 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
         parts.append(f"**Principer på låga steg.** År {last} låg inget av organisationernas värden på steg 1 "
                      "eller 2.")
     pub.markdown("## Vad data visar\n\n" + "\n\n".join(parts))
+    per_year = yearly(ctx)
+    shown = pd.DataFrame({
+        "År": per_year["year"].astype(str),
+        "Organisationer": [d.count(v) for v in per_year["organisations"]],
+        "Mätte också året före (%)": [d.num(v) for v in per_year["returning_share"]],
+        "Total mognad (%)": [d.num(v, 1) for v in per_year["overall"]],
+        "Värden på steg 1–2 (%)": [d.num(v) for v in per_year["low_share"]],
+    })
+    pub.table(shown, "closing-per-year", "Organisationer, återkommande mätningar, total mognad och andel värden på "
+              "steg 1–2 per år", csv=per_year.round(6))
 
     pub.markdown(
         "## Digitalisering som förutsättning för annan omställning\n\n"

@@ -12,6 +12,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, reference, synthetic
+from dimios.chapters.background import title
 from dimios.context import ReportData
 
 CLASS_SV = {"negative": "negativ", "stable": "stabil", "positive": "positiv"}
@@ -155,8 +156,8 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
     ]
     pub.markdown("## Vad panelen återger\n\nTabellen visar de publicerade uppgifter panelen är kalibrerad mot och "
                  "hur väl den träffar dem. Reliabilitet, faktorstruktur och validitet prövas i kapitlet om "
-                 "kvalitetskontroll, och varje cell jämförs med den publicerade i bilagan *Avstämning mot "
-                 "publicerade siffror*.")
+                 "kvalitetskontroll, och varje cell jämförs med den publicerade i bilagan "
+                 f"*{title('reconciliation')}*.")
     pub.table(pd.DataFrame(rows, columns=["Publicerad uppgift", "Mål", "Panelen"]), "data-calibration",
               "Syntetiska panelen mot de publicerade uppgifterna", align="lll")
 
@@ -265,7 +266,7 @@ def own_data(ctx: ReportData, pub: d.Publisher) -> None:
         f"{d.count(r['organisation_id'].nunique())} organisationer {span}. Uppgifterna nedan räknas fram ur "
         "dessa data. En organisation har värde på en princip ett visst år när minst "
         f"{instrument.load().scoring.min_valid_answers} respondenter har svarat på den. Hur resultaten förhåller "
-        "sig till den publicerade rapporten visas i bilagan *Avstämning mot publicerade siffror*.\n\n"
+        f"sig till den publicerade rapporten visas i bilagan *{title('reconciliation')}*.\n\n"
         "Så många år har organisationerna deltagit: "
         + d.join_sv(f"{d.count(n)} {'organisation' if n == 1 else 'organisationer'} {_years_sv(k, n_years)}"
                     for k, n in part.items() if n) + "."
