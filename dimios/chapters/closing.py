@@ -80,10 +80,6 @@ def findings(ctx: ReportData) -> dict:
     }
 
 
-def _signed(value: float) -> str:
-    return d.signed(round(float(value), 1) + 0.0, 1)
-
-
 def _overall_sentence(first: int, last: int, m0: float, m1: float, threshold: float) -> str:
     a, b = d.pct(m0, 1), d.pct(m1, 1)
     if m1 - m0 > threshold:
@@ -129,7 +125,7 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
         parts.append("**Användning år efter år.** Att mäta år efter år är en förutsättning för den fortlöpande dialog som "
                      f"rapporten efterlyser. {use} Enkätdata visar däremot inte om mätningarna följs av dialog och "
                      "handlingsplaner.")
-    dims = d.join_sv(f"{inst.dimension(k).name_sv.lower()} {_signed(v)}" for k, v in f["dimension_change"].items())
+    dims = d.join_sv(f"{inst.dimension(k).name_sv.lower()} {d.signed(v, 1)}" for k, v in f["dimension_change"].items())
     parts.append(
         "**Mognadens utveckling.** "
         + _overall_sentence(first, last, f["overall_first"], f["overall_last"], thr)
@@ -139,10 +135,10 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
     if len(lowest):
         parts.append(
             f"**Principer på låga steg.** År {last} låg {d.pct(f['low_values_share'])} av organisationernas "
-            "värden på principerna på steg 1 eller 2. Störst var andelen för "
+            "princippoäng på steg 1 eller 2. Störst var andelen för "
             + d.join_sv(f"{inst.principle(p).name_sv} ({d.pct(v)})" for p, v in lowest.items()) + ".")
     else:
-        parts.append(f"**Principer på låga steg.** År {last} låg inget av organisationernas värden på steg 1 "
+        parts.append(f"**Principer på låga steg.** År {last} låg ingen av organisationernas princippoäng på steg 1 "
                      "eller 2.")
     pub.markdown("## Vad data visar\n\n" + "\n\n".join(parts))
     per_year = yearly(ctx)
@@ -151,9 +147,9 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
         "Organisationer": [d.count(v) for v in per_year["organisations"]],
         "Mätte också året före (%)": [d.num(v) for v in per_year["returning_share"]],
         "Total mognad (%)": [d.num(v, 1) for v in per_year["overall"]],
-        "Värden på steg 1–2 (%)": [d.num(v) for v in per_year["low_share"]],
+        "Princippoäng på steg 1–2 (%)": [d.num(v) for v in per_year["low_share"]],
     })
-    pub.table(shown, "closing-per-year", "Organisationer, återkommande mätningar, total mognad och andel värden på "
+    pub.table(shown, "closing-per-year", "Organisationer, återkommande mätningar, total mognad och andel princippoäng på "
               "steg 1–2 per år", csv=per_year.round(6))
 
     pub.markdown(

@@ -27,10 +27,6 @@ def is_synthetic(responses: pd.DataFrame) -> bool:
     return bool(orgs.str.startswith(prefixes).all() and responses["respondent_id"].astype(str).str.startswith("SYN-").all())
 
 
-def _signed(value: float, decimals: int = 1) -> str:
-    return d.signed(round(float(value), decimals) + 0.0, decimals)
-
-
 def participation(responses: pd.DataFrame) -> pd.Series:
     """Number of organisations by the number of years they took part in (index 1..number of years)."""
     years = responses.groupby("organisation_id")["year"].nunique()
@@ -104,7 +100,7 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
         "1. **Antal organisationer per år.** Den publicerade rapporten anger bara andelar, avrundade till hela "
         "procent. För varje år söktes det minsta antal organisationer som kan ge exakt de publicerade andelarna i "
         "alla principers tabeller samtidigt (med avrundning uppåt vid halva procent); panelen har just så många "
-        "organisationer med värde varje år (tabellen nedan).\n"
+        "organisationer med poäng varje år (tabellen nedan).\n"
         "2. **Antal per steg.** För varje princip och år fördelades organisationerna på stegen med de heltal "
         "som ligger närmast de publicerade andelarna och avrundas till dem.\n"
         f"3. **Deltagande.** {d.count(p['organisations_total'])} organisationer delar på årens platser: varje år "
@@ -113,21 +109,21 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
         f"räcker, och resten är organisationer som återkommer efter ett uppehåll. Organisationstypen dras med "
         "andelarna "
         + d.join_sv(f"{t} {d.pct(s * 100)}" for t, s in p["organisation_types"].items()) + ".\n"
-        "4. **Organisationernas värden.** Varje organisation har ett underliggande läge från en faktormodell med två "
+        "4. **Organisationernas poäng.** Varje organisation har ett underliggande läge från en faktormodell med två "
         f"dimensioner, sex kategorier och {len(inst.principles)} principer, som följer med mellan åren "
         f"(korrelation {d.num(lat['organisation_persistence'], 2)}). Inom varje princip och år rangordnas "
         "organisationerna efter läget och placeras steg för steg i en normalfördelning som anpassats till de "
         f"publicerade andelarna, minst {d.num(p['cut_margin'], 2)} procentenheter från stegens gränser.\n"
         "5. **Trender.** Normalfördelningens medelvärde förskjuts, med antalen per steg oförändrade, tills det "
-        f"nationella medelvärdet förändras med {_signed(targets['negative'])}, {_signed(targets['stable'])} "
-        f"eller {_signed(targets['positive'])} procentenheter från första till sista året för principer som den "
+        f"nationella medelvärdet förändras med {d.signed(targets['negative'])}, {d.signed(targets['stable'])} "
+        f"eller {d.signed(targets['positive'])} procentenheter från första till sista året för principer som den "
         "publicerade rapporten klassar som negativa, stabila respektive positiva.\n"
         f"6. **Respondenter.** {rc['min']}–{rc['max']} per organisation och år (log-normalfördelat, regioner "
         f"större), {d.pct(rc['involved_share'] * 100)} involverade i digitaliseringsarbete. Svaren är "
-        "organisationens värde plus en avvikelse från samma faktormodell (standardavvikelse "
+        "organisationens poäng plus en avvikelse från samma faktormodell (standardavvikelse "
         f"{d.num(lat['within_sd'], 1)} skalsteg) och effekter av involvering och verksamhetsområde, avrundade till "
         f"skalan. Av respondenterna har {d.pct(p['dont_know']['share_with_gaps'] * 100)} benägenhet att svara "
-        f"”{inst.scale.dont_know}”. Omkring {d.pct(careless_share)} slarviga respondenter planteras, högst "
+        f"{d.quote(inst.scale.dont_know)}. Omkring {d.pct(careless_share)} slarviga respondenter planteras, högst "
         f"{d.pct(cp['max_share_per_organisation'] * 100)} av en organisations respondenter ett visst år.\n"
         "7. **Justering.** Till sist flyttas noggranna respondenters svar ett skalsteg i taget, slumpvis, tills "
         "varje organisations medelvärde ligger på dess målvärde så nära som antalet svar tillåter. Därmed hamnar "
@@ -136,7 +132,7 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
     shown = pd.DataFrame({
         "År": counts["year"].astype(str),
         "Minsta möjliga antal organisationer": [d.count(v) if v else "–" for v in counts["minimal"]],
-        "Organisationer med värde i panelen": [d.count(v) for v in counts["organisations"]],
+        "Organisationer med poäng i panelen": [d.count(v) for v in counts["organisations"]],
         "Respondenter": [d.count(v) for v in counts["respondents"]],
     })
     pub.table(shown, "data-per-year", "Syntetiska panelen: organisationer och respondenter per år, jämfört med "
@@ -176,13 +172,13 @@ def shortcomings(ctx: ReportData, pub: d.Publisher, counts: pd.DataFrame, cal: d
         items.append(
             f"**Få organisationer per år.** Med de minsta möjliga antalen motsvarar en enda organisation "
             f"{d.num(100 / n_first, 1)} procentenheter år {first_year}. Hur många organisationer som faktiskt ligger "
-            "bakom de publicerade tabellerna är okänt, och i verkliga data varierar antalet med värde mellan "
-            "principerna (organisationer med för få giltiga svar på en princip saknar värde där). I panelen är "
+            "bakom de publicerade tabellerna är okänt, och i verkliga data varierar antalet med poäng mellan "
+            "principerna (organisationer med för få giltiga svar på en princip saknar poäng där). I panelen är "
             "antalet detsamma för alla principer ett visst år.")
     items.append(
         f"**Deltagandet är glest.** För att nå över {d.count(cal['published_organisations'])} organisationer "
         f"med de minsta årliga antalen deltar de flesta bara enstaka år: "
-        + d.join_sv(f"{d.count(n)} {'organisation' if n == 1 else 'organisationer'} {_years_sv(k, n_years)}"
+        + d.join_sv(f"{d.plural(n, 'organisation', 'organisationer')} {_years_sv(k, n_years)}"
                     for k, n in part.items() if n)
         + ". Den publicerade rapportens totaler gäller alla år verktyget har använts, inte bara åren i "
         "tabellerna, så verkliga organisationer deltar sannolikt mer regelbundet. Förändringar för enskilda "
@@ -195,10 +191,10 @@ def shortcomings(ctx: ReportData, pub: d.Publisher, counts: pd.DataFrame, cal: d
         for cls in ("negative", "stable", "positive"):
             ch = tc.loc[tc["published"] == cls, "change"].dropna()
             if len(ch):
-                by_class.append(f"{CLASS_SV[cls]}a {_signed(ch.min())} till {_signed(ch.max())}")
+                by_class.append(f"{CLASS_SV[cls]}a {d.signed(ch.min())} till {d.signed(ch.max())}")
         items.append(
             "**Trenderna är konstruerade.** Förändringarna är styrda mot "
-            f"{_signed(targets['negative'])}, {_signed(targets['stable'])} och {_signed(targets['positive'])} "
+            f"{d.signed(targets['negative'])}, {d.signed(targets['stable'])} och {d.signed(targets['positive'])} "
             "procentenheter, en bit innanför klassgränserna, och hamnar därför nära dem: "
             + d.join_sv(by_class) + " procentenheter. Verkliga förändringar är knappast så jämna.")
     items.append(
@@ -254,7 +250,7 @@ def own_data(ctx: ReportData, pub: d.Publisher) -> None:
     table = pd.DataFrame({"År": [str(y) for y in years],
                           "Organisationer": [d.count(v) for v in orgs],
                           **{t.capitalize(): [d.count(v) for v in org_type[t]] for t in types},
-                          "Organisationer med värde": [d.count(v) for v in scored],
+                          "Organisationer med poäng": [d.count(v) for v in scored],
                           "Respondenter": [d.count(v) for v in resp]})
     csv = pd.DataFrame({"year": years, "organisations": orgs.to_numpy(),
                         **{t: org_type[t].to_numpy() for t in types},
@@ -264,11 +260,11 @@ def own_data(ctx: ReportData, pub: d.Publisher) -> None:
         "# Om data\n\n"
         f"Rapporten bygger på de svarsdata som angavs när den byggdes: {d.count(len(r))} svar från "
         f"{d.count(r['organisation_id'].nunique())} organisationer {span}. Uppgifterna nedan räknas fram ur "
-        "dessa data. En organisation har värde på en princip ett visst år när minst "
+        "dessa data. En organisation har poäng på en princip ett visst år när minst "
         f"{instrument.load().scoring.min_valid_answers} respondenter har svarat på den. Hur resultaten förhåller "
         f"sig till den publicerade rapporten visas i bilagan *{title('reconciliation')}*.\n\n"
         "Så många år har organisationerna deltagit: "
-        + d.join_sv(f"{d.count(n)} {'organisation' if n == 1 else 'organisationer'} {_years_sv(k, n_years)}"
+        + d.join_sv(f"{d.plural(n, 'organisation', 'organisationer')} {_years_sv(k, n_years)}"
                     for k, n in part.items() if n) + "."
     )
     pub.table(table, "data-per-year", f"Organisationer per typ och respondenter per år {span}",

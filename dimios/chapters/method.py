@@ -22,9 +22,9 @@ def method(ctx: ReportData, pub: d.Publisher) -> None:
         "följande antaganden, som alla är samlade i en konfigurationsfil (`dimios/instrument.yml`):\n\n"
         f"- Varje påstående besvaras på en instämmandeskala {lo}–{hi} eller med ”{inst.scale.dont_know}”.\n"
         f"- Ett svar räknas om till procent som (svar − {lo}) / {hi - lo} × 100.\n"
-        f"- En organisations värde på en princip är medelvärdet av dess respondenters giltiga svar; värdet saknas "
+        f"- En organisations poäng på en princip är medelvärdet av dess respondenters giltiga svar; poängen saknas "
         f"om färre än {sc.min_valid_answers} respondenter har svarat.\n"
-        f"- Mognadsnivå 1–4 bestäms av gränserna {d.join_sv(d.num(c) for c in cuts)} procent; ett värde exakt på "
+        f"- Mognadsnivå 1–4 bestäms av gränserna {d.join_sv(d.num(c) for c in cuts)} procent; en poäng exakt på "
         "en gräns hör till den högre nivån.\n"
         f"- Spridningstabellernas andelar avrundas uppåt vid exakt halva procent (som i den publicerade rapporten).\n"
         f"- En princip klassas som negativ eller positiv när medelvärdet förändras med mer än "
@@ -78,14 +78,14 @@ def aggregation(ctx: ReportData, pub: d.Publisher) -> None:
     pub.markdown(
         "## Sammanvägning till kategorier, dimensioner och total mognad\n\n"
         "Inte heller sammanvägningen är publicerad. Rapporten gör så här:\n\n"
-        "- En organisations värde på en **kategori** är det oviktade medelvärdet av dess principvärden i "
+        "- En organisations poäng på en **kategori** är det oviktade medelvärdet av dess princippoäng i "
         "kategorin.\n"
-        "- Värdet på en **dimension** är det oviktade medelvärdet av principvärdena i dimensionen, inte "
-        "medelvärdet av kategorivärdena. En kategori väger därför efter sitt antal principer.\n"
-        f"- **Total mognad** är det oviktade medelvärdet av alla {n_all} principvärden. Dimensionerna väger "
+        "- Poängen på en **dimension** är det oviktade medelvärdet av princippoängen i dimensionen, inte "
+        "medelvärdet av kategoripoängen. En kategori väger därför efter sitt antal principer.\n"
+        f"- **Total mognad** är det oviktade medelvärdet av alla {n_all} princippoäng. Dimensionerna väger "
         f"alltså efter sina antal principer: {weights}.\n"
-        "- Saknar en organisation värde på en princip (för få svar) tas medelvärdet över de principer som har "
-        "värde.\n"
+        "- Saknar en organisation poäng på en princip (för få svar) tas medelvärdet över de principer som har "
+        "poäng.\n"
         "- I nationella medelvärden väger varje organisation lika, oavsett hur många som svarat i den.\n\n"
         f"Med lika vikt för de två dimensionerna hade den nationella totala mognaden år {last} varit "
         f"{d.pct(equal_org, 1)} i stället för {d.pct(overall, 1)}."
@@ -97,7 +97,7 @@ def aggregation(ctx: ReportData, pub: d.Publisher) -> None:
         "Vikt i dimensionen": [d.pct(v * 100) for v in w["weight_in_dimension"]],
         "Vikt i total mognad": [d.pct(v * 100, 1) for v in w["weight_in_overall"]],
     })
-    pub.table(shown, "aggregation", "Kategoriernas och dimensionernas vikt när principvärdena vägs samman",
+    pub.table(shown, "aggregation", "Kategoriernas och dimensionernas vikt när princippoängen vägs samman",
               align="llrrr", csv=w)
 
 
@@ -107,7 +107,7 @@ def organisation_types(ctx: ReportData, pub: d.Publisher) -> None:
     split = d.pct(inst.scoring.quadrant_split)
     pub.markdown(
         "## Organisationstyperna är rapportens egna\n\n"
-        f"{ORGANISATION_TYPES_NOTE} En organisation räknas till en typ efter sitt värde på digital förmåga och "
+        f"{ORGANISATION_TYPES_NOTE} En organisation räknas till en typ efter sin poäng på digital förmåga och "
         f"digitalt arv, där båda axlarna delas vid {split}: "
         + d.join_sv(f"*{q.name_sv}* (förmåga {'minst' if q.formaga == 'high' else 'under'} {split}, arv "
                     f"{'minst' if q.arv == 'high' else 'under'} {split})" for q in inst.quadrants)

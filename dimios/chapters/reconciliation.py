@@ -88,7 +88,7 @@ def reconciliation(ctx: ReportData, pub: d.Publisher) -> None:
             f"celler (princip, år och steg). ")
     if s["missing"]:
         text += (f"Av dem saknar {d.count(s['missing'])} motsvarighet i data (år eller principer utan "
-                 "organisationer med värde) och jämförs inte. ")
+                 "organisationer med poäng) och jämförs inte. ")
     big = cells[(cells["difference"].abs() > TOLERANCE).fillna(False).astype(bool)]
     if s["compared"] and s["exact"] == s["compared"]:
         text += f"Alla {d.count(s['compared'])} jämförda celler är exakt lika."
@@ -180,13 +180,13 @@ def _trends(ctx: ReportData, pub: d.Publisher, inst) -> None:
     if len(differ):
         text += " Avvikande: " + d.join_sv(
             f"{inst.principle(r.principle).name_sv} (publicerad {CLASS_SV[r.published]}, beräknad "
-            f"{CLASS_SV.get(r.computed, 'saknas')}, {d.signed(round(r.change, 1) + 0.0, 1)} procentenheter)"
+            f"{CLASS_SV.get(r.computed, 'saknas')}, {d.signed(r.change, 1)} procentenheter)"
             for r in differ.itertuples()) + "."
     pub.markdown(text)
     shown = pd.DataFrame({
         "Princip": [inst.principle(p).name_sv for p in tc["principle"]],
         "Publicerad klass": [CLASS_SV[c] for c in tc["published"]],
-        f"Förändring {first}–{last}": [d.signed(round(v, 1) + 0.0, 1) if pd.notna(v) else "–" for v in tc["change"]],
+        f"Förändring {first}–{last}": [d.signed(v, 1) if pd.notna(v) else "–" for v in tc["change"]],
         "Beräknad klass": [CLASS_SV.get(c, "–") for c in tc["computed"]],
         "Samma": ["ja" if m else "nej" for m in tc["match"]],
     })
