@@ -94,24 +94,41 @@ def synth(
     typer.echo(f"wrote {out} and {truth_path}")
 
 
+EXIT_INTERRUPTED = 130
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (the build cleans up and the previous report stays)."""
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised through a subprocess
+    raise _Terminated()
+
+
 @app.command()
 def build(
     data: Optional[Path] = typer.Option(None, help="Respondent data; default: the synthetic panel."),
     out: Path = typer.Option(None, help="Report folder (default: report/)."),
-    parameter: list[str] = typer.Option([], "-P", "--parameter", help="Notebook parameter name=value (repeatable)."),
+    parameter: list[str] = typer.Option([], "-P", "--parameter",
+                                        help="Notebook parameter name=value (repeatable); an unknown name lists "
+                                             "the known ones."),
     mapping: Optional[Path] = typer.Option(None, help="Column-mapping file for --data."),
-    jobs: Optional[int] = typer.Option(None, help="Notebooks run in parallel (default: all cores)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Execute every notebook even if unchanged."),
+    jobs: Optional[int] = typer.Option(None, help="Notebooks run at the same time (default: one per core, "
+                                                  "fewer when memory is short)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Execute every notebook even if unchanged (and "
+                                                            "refresh the cache)."),
     no_quarto: bool = typer.Option(False, "--no-quarto", help="Assemble with nbconvert even if Quarto is installed."),
     organisation: Optional[str] = typer.Option(
         None, help="Build the organisation report for this organisation id ('auto': the only organisation in "
                    "the file); written to report/organisation/<ID>/ unless --out is given."),
 ):
     """Build the report: validate data, run the notebooks, assemble the book."""
+    import signal
+
     from dimios import build as build_mod
     from dimios import paths
-    from dimios.validation import DataValidationError
 
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         params = dict(build_mod.parse_parameter(p) for p in parameter)
         opts = build_mod.BuildOptions(
@@ -120,14 +137,23 @@ def build(
             command_line=" ".join(["dimios", *sys.argv[1:]]), organisation=organisation,
         )
         index = build_mod.build(opts)
-    except DataValidationError as err:
-        typer.echo(err.format_report(), err=True)
-        typer.echo("build stopped: the previous report is unchanged.", err=True)
+    except build_mod.UsageError as err:
+        typer.echo(f"dimios build: {err}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except build_mod.BuildError as err:
         typer.echo(f"build failed: {err}", err=True)
         typer.echo("the previous report is unchanged.", err=True)
         raise typer.Exit(1) from None
+    except Exception as err:
+        validation = sys.modules.get("dimios.validation")  # not imported (pandas) unless data was read
+        if validation is None or not isinstance(err, validation.DataValidationError):
+            raise
+        typer.echo(err.format_report(), err=True)
+        typer.echo("build stopped: the previous report is unchanged.", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt as err:
+        typer.echo("interrupted; the previous report is unchanged", err=True)
+        raise typer.Exit(143 if isinstance(err, _Terminated) else EXIT_INTERRUPTED) from None
     typer.echo(f"report: {index}")
 
 

@@ -4,10 +4,19 @@
 contract), applies the report parameters (years, careless exclusion, privacy
 threshold) and computes the organisation-level scores once. Notebooks only see
 aggregates from here; respondent rows never reach a displayed output.
+
+Data prepared once per build: ``dimios build`` validates the input once, applies the
+build's parameters and computes the organisation scores, and saves the result beside its
+private working copy (``save_prepared``). ``load`` of that working copy with the same
+parameters then reads the prepared result instead of validating and scoring again in every
+notebook; anything else (another file, other parameters, a changed file) takes the normal
+path.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -82,11 +91,58 @@ def careless_flags(responses: pd.DataFrame) -> pd.DataFrame:
     return careless.careless_table(responses, inst.category_items())
 
 
+PREPARED_SUFFIX = ".prepared.pickle"
+
+
+def _prepared_path(data: str | Path) -> Path:
+    data = Path(data)
+    return data.with_name(data.name + PREPARED_SUFFIX)
+
+
+def _parameters_key(years, exclude_careless, privacy_threshold) -> tuple:
+    return (None if not years else tuple(sorted(int(y) for y in years)), bool(exclude_careless),
+            None if privacy_threshold in (None, "") else int(privacy_threshold))
+
+
+def _stat(path: str | Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def save_prepared(ctx: ReportData, data: str | Path, years=None, exclude_careless: bool = False,
+                  privacy_threshold=None) -> Path:
+    """Save ``ctx`` (with its organisation scores) as the prepared result of ``load(data, ...)``."""
+    ctx.org_scores  # noqa: B018 - computed once here, for every notebook
+    record = {"stat": _stat(data), "parameters": _parameters_key(years, exclude_careless, privacy_threshold),
+              "context": ctx}
+    path = _prepared_path(data)
+    with open(path, "wb") as fh:
+        pickle.dump(record, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _load_prepared(data, years, exclude_careless, privacy_threshold, mapping) -> ReportData | None:
+    path = _prepared_path(data)
+    if mapping is not None or not path.exists():
+        return None
+    with open(path, "rb") as fh:
+        record = pickle.load(fh)  # noqa: S301 - written by this build into its private folder
+    if (record["stat"] != _stat(data)
+            or record["parameters"] != _parameters_key(years, exclude_careless, privacy_threshold)):
+        return None
+    ctx = record["context"]
+    ctx.source = str(data)
+    return ctx
+
+
 def load(data: str | Path, years=None, exclude_careless: bool = False, privacy_threshold=None,
          mapping: str | Path | None = None) -> ReportData:
     """Read respondent data and apply the report parameters."""
     from dimios import io
 
+    prepared = _load_prepared(data, years, exclude_careless, privacy_threshold, mapping)
+    if prepared is not None:
+        return prepared
     inst = instrument.load()
     responses = io.read_responses(Path(data), mapping=mapping).data
     if years:

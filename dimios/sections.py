@@ -1,12 +1,16 @@
-"""The one declaration of the report's sections.
+"""The one declaration of the report's sections and of their parameters.
 
 Both the papermill runs (``dimios.build``) and Quarto's chapter list (the generated
 block in ``_quarto.yml``) come from ``sections()``; nothing else lists chapters.
+``PARAMETERS`` declares every parameter a user may set with ``dimios build -P name=value``:
+its type and allowed values (the notebooks' parameters cells hold the defaults; a test
+checks the two agree).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from dimios import instrument
 
@@ -23,6 +27,149 @@ class Section:
     @property
     def output_name(self) -> str:
         return f"{self.id}.ipynb"
+
+
+# ---------------------------------------------------------------- parameters
+class ParameterError(ValueError):
+    """A ``-P name=value`` the report does not declare, or a value its declaration does not allow."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A notebook parameter a user may set (``dimios build -P name=value``).
+
+    kind: ``bool`` (true/false/yes/no/1/0, any case), ``int``, ``float``, ``years`` (one year or
+    several: ``2020`` or ``2020,2023``), ``str`` or ``choice`` (one of ``choices``). ``optional``: ``none``
+    (or an empty value) means the default of the instrument. ``minimum``: smallest allowed number.
+    """
+    name: str
+    kind: str
+    help: str
+    optional: bool = False
+    minimum: float | None = None
+    choices: tuple[str, ...] = ()
+    reports: tuple[str, ...] = ()   # report kinds that take it (empty: every kind whose notebooks declare it)
+
+    def describe(self) -> str:
+        allowed = {"bool": "true/false", "int": "whole number", "float": "number",
+                   "years": "year(s), e.g. 2020, 2020,2023 or 2020-2023", "str": "text", "choice": "/".join(self.choices)}[self.kind]
+        if self.minimum is not None:
+            allowed += f" >= {self.minimum:g}"
+        if self.optional:
+            allowed += " or none"
+        return f"{self.name} ({allowed}): {self.help}"
+
+    def parse(self, value):
+        """The typed value of ``value`` (text from the command line, or a Python value)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if self.optional and text.lower() in ("", "none", "null"):
+                return None
+        elif value is None:
+            if self.optional:
+                return None
+            raise ParameterError(f"{self.name}: a value is required ({self.describe()})")
+        else:
+            text = None
+        try:
+            parsed = getattr(self, f"_parse_{self.kind}")(value if text is None else text)
+        except (TypeError, ValueError) as exc:
+            shown = value if text is None else text
+            raise ParameterError(f"{self.name}={shown}: {exc}; expected {self.describe()}") from None
+        if self.minimum is not None and self.kind in ("int", "float") and parsed < self.minimum:
+            raise ParameterError(f"{self.name}={parsed}: must be at least {self.minimum:g}; "
+                                 f"expected {self.describe()}")
+        return parsed
+
+    @staticmethod
+    def _parse_bool(value) -> bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+        if isinstance(value, str) and value.lower() in words:
+            return words[value.lower()]
+        raise ValueError("not a boolean")
+
+    @staticmethod
+    def _parse_int(value) -> int:
+        if isinstance(value, bool):
+            raise ValueError("not a whole number")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            return int(value.replace("_", ""))
+        raise ValueError("not a whole number")
+
+    @staticmethod
+    def _parse_float(value) -> float:
+        if isinstance(value, bool):
+            raise ValueError("not a number")
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            return float(value.replace(",", "."))
+        raise ValueError("not a number")
+
+    @staticmethod
+    def _parse_years(value) -> list[int]:
+        """``2020``, ``2020,2023``, ``[2020, 2023]``, a range ``2020-2023``, or a list of years."""
+        if isinstance(value, str):
+            items = value.strip().strip("[]").replace(";", ",").split(",")
+            if any(not t.strip() for t in items):
+                raise ValueError("an empty year")
+        elif isinstance(value, (list, tuple)):
+            items = list(value)
+        else:
+            items = [value]
+        years: list[int] = []
+        for item in items:
+            text = str(item).strip()
+            first, sep, last = text.partition("-")
+            bounds = [first, last] if sep else [text]
+            if isinstance(item, bool) or not all(b.strip().isdigit() and len(b.strip()) == 4 for b in bounds):
+                raise ValueError(f"{item!r} is not a year")
+            lo, hi = int(bounds[0]), int(bounds[-1])
+            if hi < lo:
+                raise ValueError(f"{text!r}: the range ends before it starts")
+            years.extend(range(lo, hi + 1))
+        if not years:
+            raise ValueError("no year given")
+        return sorted(set(years))
+
+    @staticmethod
+    def _parse_str(value) -> str:
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+        raise ValueError("not a text")
+
+    def _parse_choice(self, value) -> str:
+        if isinstance(value, str) and value.lower() in self.choices:
+            return value.lower()
+        raise ValueError("not an allowed value")
+
+
+#: Set by the build for every section (never by ``-P``).
+BUILD_PARAMETERS = ("data", "careless_truth", "output_dir", "section")
+
+#: Every parameter a user may set, by name. Which notebooks take it is read from their parameters cells.
+PARAMETERS = {p.name: p for p in [
+    Parameter("years", "years", "only these survey years (default: all years in the data)", optional=True),
+    Parameter("exclude_careless", "bool", "leave out respondents flagged careless by three or more indices"),
+    Parameter("privacy_threshold", "int", "smallest group shown (default: the instrument's 5 respondents)",
+              optional=True, minimum=1),
+    Parameter("organisation", "str", "organisation id (same as --organisation)", reports=("organisation",)),
+    Parameter("reference", "choice", "national reference of an organisation report",
+              choices=("auto", "data", "shipped"), reports=("organisation",)),
+    Parameter("trend_threshold", "float", "percentage points that make a trend positive or negative "
+              "(default: the instrument's 2)", optional=True, minimum=0),
+    Parameter("bootstrap_reps", "int", "bootstrap repetitions for the trend intervals", minimum=1),
+    Parameter("bootstrap_seed", "int", "seed of the trend bootstrap"),
+    Parameter("parallel_seed", "int", "seed of the parallel analysis (quality chapter)"),
+]}
 
 
 def principle_section_id(principle_id: str) -> str:
@@ -101,3 +248,53 @@ def quarto_chapters(secs: list[Section], notebook_dir: str = "report/notebooks")
                 chapters.append(current_part)
             current_part["chapters"].append(path)
     return chapters, appendices
+
+
+# ---------------------------------------------------------------- parameters of a report
+@cache
+def notebook_parameters(notebook: str) -> dict:
+    """Names and default values of a notebook's parameters cell (read without papermill)."""
+    import ast
+    import json
+
+    from dimios import paths
+
+    nb = json.loads((paths.NOTEBOOKS / notebook).read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            out = {}
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    out[node.targets[0].id] = ast.literal_eval(node.value)
+            return out
+    return {}
+
+
+def known_parameters(kind: str = "national") -> dict[str, Parameter]:
+    """The parameters a user may set for a report kind: declared, and taken by one of its notebooks."""
+    names: set[str] = set()
+    for s in sections(kind):
+        names |= set(notebook_parameters(s.notebook)) - set(s.parameters)
+    return {n: PARAMETERS[n] for n in sorted(names)
+            if n in PARAMETERS and (not PARAMETERS[n].reports or kind in PARAMETERS[n].reports)}
+
+
+def parse_parameters(given: dict, kind: str = "national") -> dict:
+    """Typed values of user parameters (``{name: text or value}``); ``ParameterError`` on an unknown
+    name or a value the declaration does not allow, with the list of known parameters."""
+    known = known_parameters(kind)
+    out = {}
+    for name, value in given.items():
+        name = str(name).strip()
+        if name not in known:
+            listing = "\n".join(f"  {p.describe()}" for p in known.values())
+            if name in BUILD_PARAMETERS:
+                what = "set by the build"
+            elif name == "organisation":
+                what = "use --organisation ID for an organisation report"
+            else:
+                what = "not a parameter of this report"
+            raise ParameterError(f"unknown parameter {name!r} ({what}); known parameters:\n{listing}")
+        out[name] = known[name].parse(value)
+    return out

@@ -1,12 +1,17 @@
-"""End-to-end builds (slow): the README's build on the default data and its guarantees."""
+"""Builds: end to end on the default data and its guarantees (slow), and the build's parts:
+lock, parameters, cache, warm kernels (fast unless marked slow)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +21,7 @@ import yaml
 from dimios import build, paths, sections, spread, synthetic
 from dimios.sections import Section
 
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow
 ARTIFACTS = paths.ROOT / "tests" / "artifacts"
 
 
@@ -39,6 +44,7 @@ def _chapter_paths(node):
     return out
 
 
+@slow
 def test_all_sections_built_in_report_order(default_build):
     out, index = default_build
     assert index == out / "_book" / "index.html" and index.exists()
@@ -54,6 +60,7 @@ def test_all_sections_built_in_report_order(default_build):
         assert list((out / "tables" / s.id).glob("tbl-*.csv")), f"no table in section {s.id}"
 
 
+@slow
 def test_every_spread_table_matches_the_published_one(default_build):
     out, _ = default_build
     published = spread.read_published(paths.PUBLISHED_SPREAD)
@@ -69,6 +76,7 @@ def test_every_spread_table_matches_the_published_one(default_build):
                 assert abs(int(getattr(row, f"level_{k}_pct")) - expected) <= 1, (p.id, row.year, k)
 
 
+@slow
 def test_executed_notebooks_hide_code_and_parameters(default_build):
     out, _ = default_build
     html = (out / "_book" / "p05-ekonomiska_ramar.html").read_text(encoding="utf-8")
@@ -76,6 +84,7 @@ def test_executed_notebooks_hide_code_and_parameters(default_build):
     assert "Ekonomiska ramar" in html and "<figcaption>" in html and 'alt="' in html
 
 
+@slow
 def test_cross_reference_labels_are_unique_in_the_book(default_build):
     import nbformat
 
@@ -91,6 +100,7 @@ def test_cross_reference_labels_are_unique_in_the_book(default_build):
     assert len(labels) == len(set(labels)), [x for x in set(labels) if labels.count(x) > 1][:5]
 
 
+@slow
 def test_quarto_markdown_parses_into_tables_and_figures(default_build):
     """The markdown Quarto receives is well formed: pandoc (Quarto's engine; Debian's, when
     installed) turns every labelled table into a <table> with caption and every figure into a
@@ -114,6 +124,7 @@ def test_quarto_markdown_parses_into_tables_and_figures(default_build):
         assert len(re.findall(r'<img[^>]*data-fig-alt="[^"]+', html)) == n_figures, nb_path.name
 
 
+@slow
 def test_no_respondent_level_data_in_published_output(default_build):
     out, _ = default_build
     panel = synthetic.generate()
@@ -127,6 +138,7 @@ def test_no_respondent_level_data_in_published_output(default_build):
     assert not list(out.glob("**/*.parquet")), "respondent-level data file left in the report folder"
 
 
+@slow
 def test_provenance(default_build):
     out, _ = default_build
     prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
@@ -137,6 +149,7 @@ def test_provenance(default_build):
     assert re.search(r"\d{4}-\d{2}-\d{2}T", json.dumps(prov)) is None  # no timestamps
 
 
+@slow
 def test_html_report_in_headless_chromium(default_build):
     browser = pytest.importorskip("tests.browser")
     out, _ = default_build
@@ -161,6 +174,7 @@ def _previous_report(out: Path) -> dict:
     return {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
+@slow
 def test_bad_input_stops_build_and_keeps_previous_report(tmp_path):
     out = tmp_path / "report"
     before = _previous_report(out)
@@ -175,6 +189,7 @@ def test_bad_input_stops_build_and_keeps_previous_report(tmp_path):
     assert after == before
 
 
+@slow
 def test_failing_notebook_stops_build_and_keeps_previous_report(tmp_path, monkeypatch):
     out = tmp_path / "report"
     before = _previous_report(out)
@@ -208,6 +223,7 @@ def small_builds(tmp_path_factory):
     return outs
 
 
+@slow
 def test_same_data_gives_identical_tables_and_provenance(small_builds):
     outs = [small_builds["a"], small_builds["b"]]
     files = sorted(p.relative_to(outs[0]) for p in (outs[0] / "tables").rglob("*") if p.is_file())
@@ -220,12 +236,23 @@ def test_same_data_gives_identical_tables_and_provenance(small_builds):
     assert provs[0] == provs[1]
 
 
-def test_unchanged_sections_come_from_the_cache(small_builds, tmp_path):
-    """A rebuild of unchanged data reuses every executed notebook, with the same tables."""
+@slow
+def test_no_cache_refreshes_the_cache_and_unchanged_sections_come_from_it(small_builds, capsys):
+    """--no-cache executes every section and refreshes the cache; the next build of unchanged data
+    is a no-op (writes nothing); with the book removed, every section comes from the cache."""
     out = small_builds["a"].parent / "cached"
     data = small_builds["a"].parent / "small.parquet"
-    for _ in range(2):
-        build.build(build.BuildOptions(out=out, data=data, quarto=None, use_cache=True, command_line="cached"))
+
+    def run(use_cache):
+        build.build(build.BuildOptions(out=out, data=data, quarto=None, use_cache=use_cache, command_line="cached"))
+        return capsys.readouterr().err
+
+    run(use_cache=False)
+    state = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != build.LOCK_FILE}
+    assert "report up to date" in run(use_cache=True)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and p.name != build.LOCK_FILE} == state
+    shutil.rmtree(out / "_book")
+    assert "0 executed, 31 from the cache" in run(use_cache=True)
     timings = json.loads((out / ".work" / "timings.json").read_text())
     assert all(rec["cached"] for rec in timings.values())
     ref = small_builds["a"]
@@ -233,9 +260,11 @@ def test_unchanged_sections_come_from_the_cache(small_builds, tmp_path):
         if f.is_file():
             assert (out / f.relative_to(ref)).read_bytes() == f.read_bytes(), f
     for nb in (out / "notebooks").glob("*.ipynb"):
-        assert ".build-" not in nb.read_text(encoding="utf-8"), nb.name
+        text = nb.read_text(encoding="utf-8")
+        assert ".build-" not in text and build.WORK_PREFIX not in text, nb.name
 
 
+@slow
 def test_exclude_careless_changes_counts_everywhere_and_says_so(small_builds):
     a, x = small_builds["a"], small_builds["x"]
     front_a = (a / "_book" / "index.html").read_text(encoding="utf-8")
@@ -252,3 +281,345 @@ def test_exclude_careless_changes_counts_everywhere_and_says_so(small_builds):
     prov = json.loads((x / "provenance.json").read_text())
     assert prov["parameters"] == {"exclude_careless": True}
     assert all(sec["parameters"]["exclude_careless"] is True for sec in prov["sections"])
+
+
+# ------------------------------------------------------------------ lock and leftovers
+def _bad_csv(tmp_path) -> Path:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("not,a,respondent,file\n1,2,3,4\n", encoding="utf-8")
+    return bad
+
+
+def test_second_build_into_the_same_folder_stops_at_once(tmp_path):
+    """Issue 14.1: a second build waits for nobody and mixes nothing: it stops before reading data."""
+    out = tmp_path / "report"
+    out.mkdir()
+    first = build.BuildLock(out).acquire()
+    try:
+        with pytest.raises(build.UsageError) as err:
+            build.build(_opts(out, data=_bad_csv(tmp_path)))  # the bad file is never read
+        assert re.fullmatch(rf"another build \(pid {os.getpid()}, started \d\d:\d\d\) is writing to {re.escape(str(out))}; "
+                            r"wait for it to finish or choose another --out", str(err.value))
+    finally:
+        first.release()
+    second = build.BuildLock(out).acquire()  # released: the next build may start
+    second.release()
+
+
+def test_next_build_clears_what_a_killed_build_left(tmp_path):
+    """Issue 14.5: folders of a killed build (its private working folder, unfinished staging, a swap
+    cut short, respondent data of older versions) are cleared by the next build into the folder."""
+    out = tmp_path / "report"
+    (out / ".build-abc123" / "tables").mkdir(parents=True)
+    (out / ".previous-xyz" / "notebooks").mkdir(parents=True)  # moved aside, not yet replaced
+    (out / ".work").mkdir()
+    (out / ".work" / "responses.parquet").write_bytes(b"respondent rows")
+    work = tmp_path / f"{build.WORK_PREFIX}killed"
+    work.mkdir()
+    (work / "responses.parquet").write_bytes(b"respondent rows")
+    (out / build.LOCK_FILE).write_text(json.dumps({"pid": 999999, "started": "06:00", "work": str(work)}))
+    lock = build.BuildLock(out).acquire()
+    try:
+        notes = build.clear_leftovers(out, lock.previous)
+    finally:
+        lock.release()
+    assert not work.exists() and not (out / ".work" / "responses.parquet").exists()
+    assert not list(out.glob(".build-*")) and not list(out.glob(".previous-*"))
+    assert (out / "notebooks").is_dir()  # the previous report's folder is back in place
+    assert any("pid 999999" in n for n in notes)
+    assert (out / build.LOCK_FILE).read_text() == ""  # a build that ends leaves no record
+
+
+# ------------------------------------------------------------------ parameters
+@pytest.mark.parametrize("text, value", [
+    ("true", True), ("False", False), ("no", False), ("YES", True), ("1", True), ("0", False),
+])
+def test_boolean_parameters_in_any_spelling(text, value):
+    """Issue 14.2: -P exclude_careless=False (or no) no longer excludes careless answers."""
+    assert sections.parse_parameters({"exclude_careless": text}) == {"exclude_careless": value}
+
+
+@pytest.mark.parametrize("text, value", [("2020", [2020]), ("2020,2023", [2020, 2023]), ("[2023, 2020]", [2020, 2023]),
+                                         ("2021-2023", [2021, 2022, 2023]), ("none", None)])
+def test_years_parameter(text, value):
+    assert sections.parse_parameters({"years": text}) == {"years": value}
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({"exclude_careless": "maybe"}, "exclude_careless=maybe"),
+    ({"unknown": "1"}, "unknown parameter 'unknown'"),
+    ({"years": "20x"}, "years=20x"),
+    ({"privacy_threshold": "0"}, "must be at least 1"),
+    ({"principle": "rykte"}, "unknown parameter 'principle'"),
+    ({"data": "x.csv"}, "set by the build"),
+])
+def test_bad_parameters_stop_the_build_before_the_data_is_read(tmp_path, given, expected):
+    with pytest.raises(build.UsageError) as err:
+        build.build(_opts(tmp_path / "out", data=_bad_csv(tmp_path), parameters=given))
+    assert expected in str(err.value)
+    if "unknown" in expected:
+        assert "known parameters:" in str(err.value) and "exclude_careless (true/false)" in str(err.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_declared_parameters_match_the_notebooks():
+    """Every user parameter is declared once (type, allowed values) and taken by a notebook, and each
+    notebook default is a value its declaration allows."""
+    import papermill as pm
+
+    taken = set()
+    for kind in sections.REPORTS:
+        for s in sections.sections(kind):
+            declared = sections.notebook_parameters(s.notebook)
+            assert set(declared) == set(pm.inspect_notebook(str(paths.NOTEBOOKS / s.notebook))), s.notebook
+            for name, default in declared.items():
+                if name in sections.PARAMETERS:
+                    taken.add(name)
+                    assert sections.PARAMETERS[name].parse(default) == default or default is None, (s.notebook, name)
+                else:
+                    assert name in sections.BUILD_PARAMETERS or name in s.parameters or any(
+                        name in t.parameters for t in sections.sections(kind)), (s.notebook, name)
+    assert taken == set(sections.PARAMETERS)
+
+
+def test_years_not_in_the_data_are_refused():
+    import pandas as pd
+
+    with pytest.raises(build.UsageError, match=r"2019 not in the data \(its years: 2020, 2023\)"):
+        build._check_years({"years": [2019, 2020]}, pd.DataFrame({"year": [2020, 2023]}))
+
+
+# ------------------------------------------------------------------ cache and executed notebooks
+def test_cache_entry_is_valid_while_the_files_its_section_read_are_unchanged(tmp_path, monkeypatch):
+    """Editing a ladder file re-runs only the sections that read it."""
+    cache = build.Cache(tmp_path / ".cache")
+    tables = tmp_path / "t"
+    tables.mkdir()
+    content = build.ContentFiles()
+    cache.store("rykte", "{}", tables, content.record(["data/ladders/rykte.yml", "dimios/instrument.yml"]), 1.0)
+    cache.store("skalning", "{}", tables, content.record(["data/ladders/skalning.yml", "dimios/instrument.yml"]), 1.0)
+    assert cache.lookup("rykte", build.ContentFiles()) and cache.lookup("skalning", build.ContentFiles())
+    edited = build.ContentFiles()
+    real = edited.sha
+    monkeypatch.setattr(edited, "sha", lambda rel: "edited" if rel == "data/ladders/rykte.yml" else real(rel))
+    assert cache.lookup("rykte", edited) is None
+    assert cache.lookup("skalning", edited) is not None
+
+
+def test_cache_key_holds_notebook_parameters_code_and_data():
+    s = sections.sections()[5]
+    params = build.section_parameters(s, {})
+    key = build._cache_key(s, params, "code", "data")
+    assert build._cache_key(s, params, "code", "other data") != key
+    assert build._cache_key(s, params, "other code", "data") != key
+    assert build._cache_key(s, {**params, "exclude_careless": True}, "code", "data") != key
+    assert build._cache_key(s, {**params, "data": "elsewhere.parquet", "output_dir": "x"}, "code", "data") == key
+
+
+def test_executed_notebooks_name_the_report_folder_also_with_non_ascii_names(tmp_path):
+    """Issue 14.8: with å/ä/ö in --out, no temporary folder is left in the executed notebook
+    (papermill writes such paths with escapes in the injected cell)."""
+    out = tmp_path / "rapport-åäö"
+    staging = out / ".build-x1"
+    work = Path(tempfile.gettempdir()) / f"{build.WORK_PREFIX}ö9"
+    rel = lambda p: os.path.relpath(p, paths.ROOT)  # noqa: E731
+    escaped = build._python_escaped
+    nb = {"cells": [{"cell_type": "code", "id": "random", "metadata": {"tags": ["injected-parameters"], "papermill": {
+        "duration": 0.1, "start_time": "2026", "status": "completed"}, "execution": {"shell.execute_reply": "2026"}},
+        "outputs": [], "source": [f'data = "{escaped(rel(work / "responses.parquet"))}"\n',
+                                  f'output_dir = "{escaped(rel(staging / "tables"))}"\n']}],
+        "metadata": {"papermill": {"output_path": str(staging / "notebooks" / "a.ipynb"), "duration": 2.0,
+                                   "parameters": {"output_dir": rel(staging / "tables")}}}, "nbformat": 4,
+        "nbformat_minor": 5}
+    path = tmp_path / "a.ipynb"
+    path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    places = {str(work): build.OUT_ABS + "/.work", rel(work): build.OUT_REL + "/.work",
+              str(staging): build.OUT_ABS, rel(staging): build.OUT_REL}
+    stored = build.canonical_notebook(path, places)
+    assert ".build-" not in stored and build.WORK_PREFIX not in stored and "2026" not in stored
+    got = json.loads(build.materialise_notebook(stored, out))
+    assert got["metadata"]["papermill"] == {"output_path": str(out / "notebooks" / "a.ipynb"),
+                                            "parameters": {"output_dir": rel(out / "tables")}}
+    assert got["cells"][0]["source"] == [f'data = "{escaped(rel(out / ".work" / "responses.parquet"))}"\n',
+                                         f'output_dir = "{escaped(rel(out / "tables"))}"\n']
+    assert got["cells"][0]["id"] == "injected-parameters"
+
+
+def test_jobs_are_capped_by_cores_and_memory():
+    from dimios import engine
+
+    cores = len(os.sched_getaffinity(0))
+    jobs, note = engine.plan_jobs(100, 31)
+    assert 1 <= jobs <= cores and "--jobs 100 lowered to" in note
+    assert engine.plan_jobs(None, 31)[1] is None and engine.plan_jobs(1, 31) == (1, None)
+    assert engine.plan_jobs(None, 1)[0] == 1  # never more workers than notebooks
+    assert engine.plan_jobs(4, 31, per_kernel_gb=1e9) == (1, engine.plan_jobs(4, 31, per_kernel_gb=1e9)[1])
+
+
+# ------------------------------------------------------------------ warm kernels
+def _run_notebooks(tmp_path, names, mode="warm"):
+    from dimios import engine
+
+    runner = engine.Runner(tmp_path, jobs=1, mode=mode)
+    runner.start(len(names))
+    tasks = [engine.Task(n, paths.ROOT / "tests" / "data" / f"{n}.ipynb", tmp_path / f"{n}.out.ipynb", {})
+             for n in names]
+    try:
+        return {r.task.key: r for r in runner.run(tasks)}
+    finally:
+        runner.close()
+
+
+@slow
+def test_no_state_leaks_from_one_notebook_to_the_next_on_a_warm_kernel(tmp_path, monkeypatch):
+    """A variable, an open figure, pandas/matplotlib/numpy options, the environment, warnings filters, a
+    memoised loader, the working folder and the execution counter are reset between notebooks
+    (tests/data/leak_set.ipynb changes them, tests/data/leak_check.ipynb fails if it sees a change)."""
+    from dimios import engine
+
+    results = _run_notebooks(tmp_path, ["leak_set", "leak_check"])
+    assert results["leak_set"].worker == results["leak_check"].worker  # one kernel ran both
+    assert results["leak_set"].error is None and results["leak_check"].error is None, results["leak_check"].error
+    counts = [[c.get("execution_count") for c in json.loads((tmp_path / f"{n}.out.ipynb").read_text())["cells"]]
+              for n in ("leak_set", "leak_check")]
+    assert counts == [[1, 2], [1, 2]]  # numbered as in a fresh kernel
+    # the check notebook does see leaks when the reset is skipped
+    monkeypatch.setattr(engine.Kernel, "reset", lambda self, stop=None: None)
+    results = _run_notebooks(tmp_path, ["leak_set", "leak_check"])
+    assert "state leaked" in str(results["leak_check"].error) and "variable" in str(results["leak_check"].error)
+
+
+@slow
+def test_warm_kernels_and_prepared_data_give_byte_identical_output(tmp_path, monkeypatch):
+    """The speed-ups (warm kernels reset between notebooks, data prepared once) change nothing: the
+    executed notebooks, tables, figures and HTML equal those of fresh kernels each validating the data.
+    The report folder has å/ä/ö in its name (issue 14.8)."""
+    secs = sections.sections()
+    subset = [secs[0], secs[1], secs[2], secs[23], *secs[-3:]]  # every notebook: front, ladder, 2 principles, ...
+    monkeypatch.setitem(sections.REPORTS, "test-subset", lambda: subset)
+    data = tmp_path / "small.parquet"
+    synthetic.write_panel(data, scale=0.1)
+    out = tmp_path / "rapport-åäö"
+    trees = {}
+    for name, kw in [("fresh", dict(engine="fresh", prepared_data=False, jobs=2)),
+                     ("warm", dict(engine="warm", jobs=1))]:  # one kernel runs all seven notebooks
+        build.build(_opts(out, data=data, kind="test-subset", use_cache=False, **kw))
+        trees[name] = {p.relative_to(out): p.read_bytes() for item in ("notebooks", "tables", "_book")
+                       for p in (out / item).rglob("*") if p.is_file()}
+    assert len(trees["warm"]) > 40 and trees["warm"].keys() == trees["fresh"].keys()
+    for rel in trees["fresh"]:
+        assert trees["warm"][rel] == trees["fresh"][rel], rel
+    for nb in (out / "notebooks").glob("*.ipynb"):
+        text = nb.read_text(encoding="utf-8")
+        assert ".build-" not in text and build.WORK_PREFIX not in text, nb.name
+        assert os.path.relpath(out / "tables", paths.ROOT) in json.loads(text)["metadata"]["papermill"]["parameters"][
+            "output_dir"]
+
+
+# ------------------------------------------------------------------ the command line, end to end
+def _cli(*args, **kw):
+    return subprocess.Popen([sys.executable, "-m", "dimios.cli", *map(str, args)], cwd=paths.ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("cli") / "small.parquet"
+    synthetic.write_panel(data, scale=0.1)
+    return data
+
+
+@slow
+def test_cli_build_is_quiet_reports_progress_and_sums_up(small_data, tmp_path):
+    """Issue 14.7: no kernel warnings; one line per section (not a terminal); a closing summary. Then a
+    rebuild with nothing changed starts no kernel; the cache records the ladder each chapter read."""
+    out = tmp_path / "report"
+    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "--jobs", "2")
+    stdout, stderr = proc.communicate(timeout=900)
+    assert proc.returncode == 0, stderr
+    lines = stderr.splitlines()
+    assert not [x for x in lines if "IPKernelApp" in x or "WARNING" in x or "ERROR" in x or "Traceback" in x], stderr
+    done = [x for x in lines if re.match(r"\[\s*\d+/31\] ", x)]
+    assert len(done) == 31 and {x.split()[1] for x in done} == {s.id for s in sections.sections()}
+    assert re.search(r"built 31 sections: 31 executed, 0 from the cache; [\d.]+ s; editions: HTML \(nbconvert\); "
+                     rf"report: {re.escape(str(out))}/_book/index.html", lines[-1])
+    assert stdout.strip() == f"report: {out / '_book' / 'index.html'}"
+    # what each section read: a principle chapter its own ladder, the overview none
+    manifest = json.loads((out / build.MANIFEST).read_text())
+    deps = {sid: json.loads((out / build.CACHE_DIR / key / "entry.json").read_text())["deps"]
+            for sid, key in manifest["sections"].items()}
+    assert "data/ladders/rykte.yml" in deps["p22-rykte"] and "data/ladders/skalning.yml" not in deps["p22-rykte"]
+    assert not [d for d in deps["overview"] if d.startswith("data/ladders/")]
+    assert "data/ladders/_general.yml" in deps["ladder"]
+    # nothing changed: no kernel, no analysis stack
+    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto")
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and "report up to date: all 31 sections unchanged" in stderr, stderr
+
+
+def _wait_for_line(proc, pattern, timeout=600):
+    """Read stderr until a line matches; returns the lines read."""
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stderr, selectors.EVENT_READ)
+    lines, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sel.select(timeout=1):
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            if re.search(pattern, line):
+                return lines
+    raise AssertionError(f"no line matching {pattern!r}: {''.join(lines)}")
+
+
+@slow
+def test_ctrl_c_stops_the_build_and_keeps_the_previous_report(small_data, tmp_path):
+    """Issue 14.5 and 14.1: Ctrl-C shuts the kernels down and publishes nothing, exit 130; meanwhile a
+    second build into the folder stops at once naming the first."""
+    import psutil
+
+    out = tmp_path / "report"
+    before = _previous_report(out)
+    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "--jobs", "2")
+    _wait_for_line(proc, r"\[\s*1/31\]")
+    kernels = psutil.Process(proc.pid).children(recursive=True)
+    assert kernels
+    second = subprocess.run([sys.executable, "-m", "dimios.cli", "build", "--data", small_data, "--out", out],
+                            capture_output=True, text=True, cwd=paths.ROOT, timeout=120)
+    assert second.returncode == 2
+    assert re.search(rf"another build \(pid {proc.pid}, started \d\d:\d\d\) is writing to ", second.stderr)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "interrupted; the previous report is unchanged"
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    psutil.wait_procs(kernels, timeout=10)
+    assert not [k for k in kernels if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and build.CACHE_DIR not in p.parts
+             and p.name != build.LOCK_FILE}
+    assert after == before
+    assert not [p for p in out.iterdir() if p.name.startswith((".build-", ".previous-"))]
+    assert not list(out.rglob("*.parquet"))
+
+
+@slow
+def test_a_killed_build_leaves_no_respondent_data_beside_the_report(small_data, tmp_path):
+    """Issue 14.5: after SIGKILL the respondent-level working copy is not in the report folder, and
+    the next build removes the killed build's private working folder."""
+    out = tmp_path / "report"
+    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "--jobs", "1")
+    _wait_for_line(proc, r"\[\s*1/31\]")
+    work = Path(json.loads((out / build.LOCK_FILE).read_text())["work"])
+    assert work.exists() and (work / "responses.parquet").exists()
+    proc.kill()
+    proc.wait(timeout=30)
+    assert not list(out.rglob("*.parquet"))
+    assert list(out.glob(".build-*"))  # what the killed build left ...
+    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto")
+    _, stderr = proc.communicate(timeout=900)
+    assert proc.returncode == 0, stderr
+    assert not work.exists() and not list(out.glob(".build-*"))  # ... is cleared by the next one
+    assert "removed the working folder of an interrupted build" in stderr

@@ -55,9 +55,3 @@ def test_write_quarto_chapters_rewrites_only_the_block(tmp_path):
     assert _chapter_paths(loaded["book"]["chapters"]) == [f"report/notebooks/{s.output_name}" for s in few]
     assert loaded["book"]["title"] and loaded["format"]["html"]
     assert quarto.write_quarto_chapters(few, cfg) is False
-
-
-def test_parameters_parse_as_json():
-    assert build.parse_parameter("exclude_careless=true") == ("exclude_careless", True)
-    assert build.parse_parameter("years=[2020, 2023]") == ("years", [2020, 2023])
-    assert build.parse_parameter("principle=skalning") == ("principle", "skalning")
