@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from dimios import build, paths, sections, spread, synthetic
+from dimios import build, paths, quarto, sections, spread, synthetic
 from dimios.sections import Section
 
 slow = pytest.mark.slow
@@ -497,6 +497,9 @@ def test_warm_kernels_and_prepared_data_give_byte_identical_output(tmp_path, mon
     secs = sections.sections()
     subset = [secs[0], secs[1], secs[2], secs[23], *secs[-3:]]  # every notebook: front, ladder, 2 principles, ...
     monkeypatch.setitem(sections.REPORTS, "test-subset", lambda: subset)
+    config = tmp_path / "_quarto.yml"  # the build writes this report's chapter list here, not into the project
+    shutil.copyfile(paths.ROOT / "_quarto.yml", config)
+    monkeypatch.setattr(quarto, "quarto_config", lambda kind="national": config)
     data = tmp_path / "small.parquet"
     synthetic.write_panel(data, scale=0.1)
     out = tmp_path / "rapport-åäö"

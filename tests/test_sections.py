@@ -2,7 +2,7 @@
 
 import yaml
 
-from dimios import build, instrument, paths, quarto, sections
+from dimios import instrument, paths, quarto, sections
 
 
 def test_national_sections_in_report_order():
