@@ -1,8 +1,21 @@
-"""Wall time and peak memory of a full build on the default data: parallel vs one after another.
+"""What a build of the default report costs, measured in one run on one machine (issue 15).
 
-Usage: .venv/bin/python benchmarks/bench_build.py [--jobs N]
-Both builds run without the execution cache, into temporary folders; per-section times come
-from the build's own timing record. Peak memory is the largest child process (a kernel).
+Usage: .venv/bin/python benchmarks/bench_build.py [--jobs N] [--skip-naive]
+
+Prints, on the default data and the nbconvert path (no Quarto):
+
+- naive loop: ``--no-cache --jobs 1`` with a fresh kernel per notebook, each notebook
+  validating the data again (the build before its speed-ups);
+- cold build: ``--no-cache`` as a user runs it (warm kernels, data prepared once);
+- in-process limit: every section's notebook code executed in one Python process, no
+  kernels, no papermill, no assembly (imports included);
+- no-op rebuild: ``dimios build`` again with nothing changed;
+- one-ladder rebuild: after editing ``data/ladders/rykte.yml`` (a comment line, removed
+  again afterwards);
+- peak memory: the largest sum of resident memory of the build process and its kernels.
+
+Every build runs as its own process (``dimios build`` or an equivalent ``python -c``) into a
+temporary folder; the machine's load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -10,41 +23,147 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from dimios import build
+import psutil
+
+from dimios import paths
+
+GOALS = {"cold_vs_limit": 2.0, "noop_s": 1.5, "ladder_s": 5.0, "peak_gb": 2.0}
 
 
-def run(jobs: int) -> tuple[float, dict]:
-    out = Path(tempfile.mkdtemp(prefix="dimios-bench-"))
-    try:
-        t = time.perf_counter()
-        build.build(build.BuildOptions(out=out, jobs=jobs, use_cache=False, quarto=None, command_line="bench"))
-        wall = time.perf_counter() - t
-        timings = json.loads((out / ".work" / "timings.json").read_text())
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
-    return wall, timings
+def _measure(cmd: list[str]) -> tuple[float, float, str]:
+    """Run ``cmd``; wall seconds, peak memory (GB) of its process tree, stderr."""
+    peak = 0
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        try:
+            root = psutil.Process(proc.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not done.is_set():
+            try:
+                procs = [root, *root.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak = max(peak, total)
+            except psutil.Error:
+                pass
+            done.wait(0.05)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    _, stderr = proc.communicate()
+    wall = time.perf_counter() - t0
+    done.set()
+    t.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{stderr[-3000:]}")
+    return wall, peak / 2**30, stderr
+
+
+def _cli(out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "dimios.cli", "build", "--out", str(out), "--no-quarto", *extra]
+
+
+def _api(out: Path, **options) -> list[str]:
+    code = ("import sys; from pathlib import Path; from dimios import build; "
+            f"build.build(build.BuildOptions(out=Path({str(out)!r}), quarto=None, use_cache=False, "
+            f"command_line='bench', progress=False, **{options!r}))")
+    return [sys.executable, "-c", code]
+
+
+IN_PROCESS = r'''
+import contextlib, io, json, os, sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+import nbformat
+from dimios import build, context, io as dio, paths, sections, synthetic
+work = Path(sys.argv[1])
+data_path = synthetic.ensure_default_panel()
+result = dio.read_responses(data_path)
+dio.write_responses(result.data, work / "responses.parquet")
+context.save_prepared(context.load(work / "responses.parquet"), work / "responses.parquet")
+build_paths = {"data": str(work / "responses.parquet"), "careless_truth": str(build._truth_path(data_path)),
+               "output_dir": str(work / "tables")}
+code = {}
+for s in sections.sections():
+    params = build.section_parameters(s, {}, build_paths)
+    if s.notebook not in code:
+        nb = nbformat.read(paths.NOTEBOOKS / s.notebook, as_version=4)
+        code[s.notebook] = [c.source for c in nb.cells if c.cell_type == "code"
+                            and "parameters" not in c.metadata.get("tags", [])]
+    ns = dict(params)
+    with contextlib.redirect_stdout(io.StringIO()):
+        for src in code[s.notebook]:
+            exec(compile(src, s.notebook, "exec"), ns)
+print(json.dumps({"seconds": time.perf_counter() - t0}))
+'''
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--jobs", type=int, default=os.cpu_count())
+    ap.add_argument("--jobs", type=int, default=None, help="workers of the cold build (default: the build's)")
+    ap.add_argument("--skip-naive", action="store_true", help="leave out the (slow) naive loop")
     args = ap.parse_args()
-    wall_par, timings = run(args.jobs)
-    wall_seq, timings_seq = run(1)
-    print(f"{'section':32s} {'parallel s':>10s} {'sequential s':>13s}")
-    for sid, rec in timings.items():
-        print(f"{sid:32s} {rec['seconds']:10.1f} {timings_seq[sid]['seconds']:13.1f}")
-    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"total wall: parallel ({args.jobs} jobs) {wall_par:.1f} s, sequential {wall_seq:.1f} s "
-          f"(speed-up {wall_seq / wall_par:.2f}x)")
-    print(f"peak memory: build process {self_peak:,.0f} MB, largest kernel {child_peak:,.0f} MB")
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    load0 = os.getloadavg()
+    tmp = Path(tempfile.mkdtemp(prefix="dimios-bench-"))
+    ladder = paths.LADDERS / "rykte.yml"
+    original = ladder.read_bytes()
+    rows = []
+    try:
+        subprocess.run([sys.executable, "-c", "from dimios import synthetic; synthetic.ensure_default_panel()"],
+                       cwd=paths.ROOT, check=True)
+        if not args.skip_naive:
+            naive, naive_mem, _ = _measure(_api(tmp / "naive", engine="fresh", prepared_data=False, jobs=1))
+            rows.append(("naive loop (fresh kernel per notebook, --jobs 1)", naive, naive_mem))
+        cold, cold_mem, stderr = _measure(_cli(tmp / "report", "--no-cache", *jobs))
+        rows.append(("cold build (--no-cache)", cold, cold_mem))
+        (tmp / "work").mkdir()
+        res = subprocess.run([sys.executable, "-c", IN_PROCESS, str(tmp / "work")], cwd=paths.ROOT, check=True,
+                             capture_output=True, text=True)
+        limit = json.loads(res.stdout.strip().splitlines()[-1])["seconds"]
+        rows.append(("in-process limit (one process, no kernels)", limit, None))
+        noop, noop_mem, noop_err = _measure(_cli(tmp / "report"))
+        assert "report up to date" in noop_err, noop_err
+        rows.append(("no-op rebuild", noop, noop_mem))
+        ladder.write_bytes(original + b"\n# benchmark: one ladder file edited\n")
+        one, one_mem, one_err = _measure(_cli(tmp / "report"))
+        rows.append(("one-ladder rebuild (rykte.yml)", one, one_mem))
+    finally:
+        ladder.write_bytes(original)
+        shutil.rmtree(tmp, ignore_errors=True)
+    load1 = os.getloadavg()
+
+    cores = len(os.sched_getaffinity(0))
+    print(f"machine: {cores} cores, {psutil.virtual_memory().total / 2**30:.1f} GB; load average "
+          f"{load0[0]:.1f} before, {load1[0]:.1f} after")
+    print(f"{'what':52s} {'seconds':>8s} {'peak GB':>8s}")
+    for name, secs, mem in rows:
+        print(f"{name:52s} {secs:8.1f} {('' if mem is None else f'{mem:.2f}'):>8s}")
+    summary = [x for x in stderr.splitlines() if x.startswith("built")]
+    executed = [x for x in one_err.splitlines() if x.startswith("built")]
+    print(f"cold build: {summary[-1] if summary else '?'}")
+    print(f"one-ladder rebuild: {executed[-1] if executed else '?'}")
+    print(f"ratios: cold / in-process limit = {cold / limit:.2f} (goal <= {GOALS['cold_vs_limit']:g}); "
+          + (f"naive / cold = {naive / cold:.2f}; " if not args.skip_naive else "")
+          + f"no-op {noop:.2f} s (goal <= {GOALS['noop_s']:g} s); one-ladder {one:.2f} s "
+          f"(goal <= {GOALS['ladder_s']:g} s); peak memory {cold_mem:.2f} GB (goal <= {GOALS['peak_gb']:g} GB)")
 
 
 if __name__ == "__main__":

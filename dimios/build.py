@@ -252,6 +252,24 @@ def _read_json_fd(fd: int) -> dict:
         return {}
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def new_work_dir(out: Path) -> Path:
+    """The build's private working folder (mode 0700, in the system's temporary folder, never in the
+    report folder), marked with its owner so that any later build can remove it if the owner was killed."""
+    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX))
+    (work / "owner.json").write_text(json.dumps({"pid": os.getpid(), "out": str(out)}), encoding="utf-8")
+    return work
+
+
 def clear_leftovers(out: Path, previous: dict) -> list[str]:
     """Remove what an interrupted or killed build left; returns notes for the user."""
     notes = []
@@ -259,6 +277,14 @@ def clear_leftovers(out: Path, previous: dict) -> list[str]:
     if work and Path(work).name.startswith(WORK_PREFIX) and Path(work).exists():
         shutil.rmtree(work, ignore_errors=True)
         notes.append(f"removed the working folder of an interrupted build (pid {previous.get('pid')})")
+    for orphan in Path(tempfile.gettempdir()).glob(WORK_PREFIX + "*"):  # killed builds into other folders
+        try:
+            owner = json.loads((orphan / "owner.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(owner.get("pid"), int) and not _alive(owner["pid"]):
+            shutil.rmtree(orphan, ignore_errors=True)
+            notes.append(f"removed the working folder of a killed build (pid {owner['pid']}) into {owner.get('out')}")
     for backup in sorted(out.glob(".previous-*")):  # a swap cut short: put the previous report back
         for item in backup.iterdir():
             if not (out / item.name).exists():
@@ -727,7 +753,7 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
     truth = _truth_path(data_path)
     todo = [s for s in secs if not hits.get(s.id)]
 
-    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX))  # private (0700), outside the report folder
+    work = new_work_dir(out)
     lock.record(work)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
     cache = Cache(out / CACHE_DIR)
@@ -802,11 +828,13 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
         cache.prune(keep=set(keys.values()), limit=max(100, 4 * len(secs)))
     except BaseException:
         if runner is not None:
-            runner.stop()
+            runner.stop()  # kills the kernels now: workers notice within a second, and are not waited for
+            runner.close(timeout=0.2)
+            runner = None
         raise
     finally:
         if runner is not None:
-            runner.close(timeout=2.0)
+            runner.close(timeout=5.0)
         shutil.rmtree(staging, ignore_errors=True)
         # the working copy is respondent-level data: never left behind
         shutil.rmtree(work, ignore_errors=True)

@@ -7,6 +7,7 @@ report on stderr and the command exits with code 2.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -153,7 +154,11 @@ def build(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except KeyboardInterrupt as err:
         typer.echo("interrupted; the previous report is unchanged", err=True)
-        raise typer.Exit(143 if isinstance(err, _Terminated) else EXIT_INTERRUPTED) from None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # the build has cleaned up (kernels killed, temporary folders removed, lock released); leave
+        # now rather than wait for the killed kernels' sockets to wind down at interpreter exit
+        os._exit(143 if isinstance(err, _Terminated) else EXIT_INTERRUPTED)
     typer.echo(f"report: {index}")
 
 

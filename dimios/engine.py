@@ -69,6 +69,8 @@ class Result:
 
 # ---------------------------------------------------------------- papermill engine
 def _register_engine() -> None:
+    import logging
+
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
@@ -90,6 +92,10 @@ def _register_engine() -> None:
             return client.execute(cleanup_kc=False)
 
     papermill_engines.register("dimios", DimiosEngine)
+    # failures reach the user as one message from the build; papermill's own log lines (e.g. "Kernel
+    # died while waiting for execute reply" when the build stops its kernels) would only add noise
+    logger.addHandler(logging.NullHandler())
+    logger.propagate = False
 
 
 _registered = threading.Lock()

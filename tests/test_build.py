@@ -185,7 +185,7 @@ def test_bad_input_stops_build_and_keeps_previous_report(tmp_path):
                          capture_output=True, text=True, cwd=paths.ROOT)
     assert res.returncode == 2
     assert "year" in res.stderr and "bad.csv" in res.stderr and "Traceback" not in res.stderr
-    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != build.LOCK_FILE}
     assert after == before
 
 
@@ -204,7 +204,8 @@ def test_failing_notebook_stops_build_and_keeps_previous_report(tmp_path, monkey
         build.build(_opts(out, data=data, kind="test-failing", use_cache=False))
     msg = str(err.value)
     assert "broken" in msg and "failing.ipynb" in msg and "cell 2" in msg and "ZeroDivisionError" in msg
-    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".cache" not in p.parts
+             and p.name != build.LOCK_FILE}
     assert after == before
     assert not [p for p in out.iterdir() if p.name.startswith((".build-", ".previous-"))]
 
@@ -318,11 +319,19 @@ def test_next_build_clears_what_a_killed_build_left(tmp_path):
     work.mkdir()
     (work / "responses.parquet").write_bytes(b"respondent rows")
     (out / build.LOCK_FILE).write_text(json.dumps({"pid": 999999, "started": "06:00", "work": str(work)}))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that has ended: a build into another folder that was killed
+    orphan = Path(tempfile.mkdtemp(prefix=build.WORK_PREFIX))
+    (orphan / "owner.json").write_text(json.dumps({"pid": gone.pid, "out": "/elsewhere"}))
+    mine = build.new_work_dir(out)  # a running build's folder stays
     lock = build.BuildLock(out).acquire()
     try:
         notes = build.clear_leftovers(out, lock.previous)
+        assert mine.exists()
     finally:
         lock.release()
+        shutil.rmtree(mine)
+    assert not orphan.exists() and any(f"killed build (pid {gone.pid}) into /elsewhere" in n for n in notes)
     assert not work.exists() and not (out / ".work" / "responses.parquet").exists()
     assert not list(out.glob(".build-*")) and not list(out.glob(".previous-*"))
     assert (out / "notebooks").is_dir()  # the previous report's folder is back in place
