@@ -845,8 +845,8 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
 
 
 def user_parameters_record(opts: BuildOptions, user: dict, kind: str) -> dict:
-    """The parameters the user set, typed (provenance)."""
-    given = {str(k).strip() for k in opts.parameters}
+    """The parameters the user set, typed, and the organisation of an organisation report (provenance)."""
+    given = {str(k).strip() for k in opts.parameters} | ({"organisation"} if kind == "organisation" else set())
     return {k: v for k, v in user.items() if k in given}
 
 
