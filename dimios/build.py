@@ -617,13 +617,17 @@ def _read(data_path: Path, mapping: Path | None):
     return result
 
 
-def _select_organisation(data, requested: str) -> str:
+def _select_organisation(data, requested: str, user: dict) -> str:
+    """The organisation id of an organisation report; ``BuildError`` when it is not in the data, or
+    when every figure of its report would be hidden (no year with enough respondents)."""
     from dimios import organisation
 
     try:
-        return organisation.select_organisation(data, requested)
+        org_id = organisation.select_organisation(data, requested)
+        organisation.check_reportable(data, org_id, user.get("privacy_threshold"), user.get("years"))
     except organisation.OrganisationError as exc:
         raise BuildError(f"organisation report: {exc}") from None
+    return org_id
 
 
 def _check_years(user: dict, data) -> None:
@@ -687,7 +691,7 @@ def build(opts: BuildOptions) -> Path:
         from dimios import organisation
 
         early = _read(data_opt or _default_panel(), mapping)
-        org_id = _select_organisation(early.data, requested_org)
+        org_id = _select_organisation(early.data, requested_org, user)
         out = check_out(paths.REPORT / "organisation" / organisation.safe_dirname(org_id))
     # 2. the lock
     lock = BuildLock(out).acquire()
@@ -769,7 +773,7 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
         # 4. the data, once
         result = early or _read(data_path, mapping)
         if kind == "organisation":
-            user["organisation"] = _select_organisation(result.data, requested_org)
+            user["organisation"] = _select_organisation(result.data, requested_org, user)
         _check_years(user, result.data)
         nb_dir, tables = staging / "notebooks", staging / "tables"
         nb_dir.mkdir()
