@@ -131,3 +131,10 @@ def test_levels_round_away_floating_point_noise_at_nine_decimals():
     # 2e-9 below is a real difference: lower level
     assert scoring.to_levels(np.array([25 - 3e-10, 50 - 3e-10, 75 - 3e-10])).tolist() == [2, 3, 4]
     assert scoring.to_levels(np.array([25 - 2e-9, 50 - 2e-9, 75 - 2e-9])).tolist() == [1, 2, 3]
+
+
+def test_organisation_scores_are_sorted_by_organisation_and_year_whatever_the_row_order():
+    rows = [("B", 2023, {P: 7}), ("A", 2023, {P: 1}), ("B", 2021, {P: 4}), ("A", 2022, {P: 4})] * 3
+    org = scoring.organisation_scores(make_responses(rows))
+    assert list(org.index) == [("A", 2022), ("A", 2023), ("B", 2021), ("B", 2023)]
+    assert org[P].tolist() == [50.0, 0.0, 50.0, 100.0] and org["n_respondents"].tolist() == [3, 3, 3, 3]

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 
 from dimios import paths, scoring, spread
@@ -72,3 +73,50 @@ def test_percentages_are_per_principle_and_year():
     table = spread.spread_table(org).set_index(["principle", "year"])
     assert table.loc[("Portföljstyrning", 2023), pct].tolist() == [pd.NA, 75, 25, pd.NA]
     assert table.loc[("Styrning", 2022), "table"] == "26.1"
+
+
+def test_rows_in_instrument_order_with_plain_columns(inst):
+    # kompetens (table 19) sorts before portfoljstyrning (table 1) alphabetically
+    K = "kompetens"
+    rows = []
+    for i, a in enumerate([2, 6]):
+        rows += [(f"O{i}", 2023, {P: a, K: a})] * 3 + [(f"O{i}", 2021, {K: 7})] * 3
+    rows += [("Solo", 2022, {K: 4})] * 3  # one organisation in a year: still a row (100 %)
+    org = scoring.organisation_scores(make_responses(rows))
+    counts = spread.level_counts(org)
+    assert list(counts.columns) == ["principle", "year", "level", "count", "n"]
+    assert list(counts["principle"].unique()) == list(inst.principle_ids)
+    assert counts["level"].tolist()[:4] == [1, 2, 3, 4] and counts["level"].dtype == "int64"
+    assert sorted(counts["level"].unique()) == [1, 2, 3, 4] and sorted(counts["year"].unique()) == [2021, 2022, 2023]
+    assert isinstance(counts.index, pd.RangeIndex)
+    wide = spread.spread_wide(org)
+    assert list(wide["principle"]) == [P, K, K, K] and list(wide["year"]) == [2023, 2021, 2022, 2023]
+    assert "index" not in wide.columns and isinstance(wide.index, pd.RangeIndex)
+    assert wide.iloc[2][["level_3_pct", "n"]].tolist() == [100, 1]
+    table = spread.spread_table(org)
+    assert table["table"].tolist() == ["1.1", "19.1", "19.1", "19.1"] and (table["note"] == "").all()
+    assert table["year"].dtype == "int64"
+
+
+def test_round_half_up_gives_integers():
+    got = spread.round_half_up_percent(np.array([1.0, 3.0]), np.array([8.0, 8.0]))
+    assert got.dtype.kind == "i" and got.tolist() == [13, 38]
+    assert spread.round_half_up_percent(0, 0) == 0
+
+
+def test_compare_names_cells_of_both_sides_and_tables_on_one_side_only():
+    pub = spread.read_published(paths.PUBLISHED_SPREAD)
+    computed = pub[pub["table"].isin(["1.1", "2.1"])].copy()
+    i = computed.index[computed["level_2_pct"].notna()][0]
+    was = int(pub.loc[i, "level_2_pct"])
+    computed.loc[i, "level_2_pct"] = was + 2
+    extra = computed.loc[[i]].assign(table="99.1")
+    diff = spread.compare(pd.concat([computed, extra]), pub[pub["table"].isin(["1.1", "3.1"])])
+    assert list(diff.columns) == ["table", "year", "level", "difference", "computed", "published"]
+    assert set(diff["table"]) == {"1.1", "2.1", "3.1", "99.1"}  # outer join: every table of either side
+    cell = diff[(diff.table == "1.1") & (diff.year == pub.loc[i, "year"]) & (diff.level == "level_2_pct")]
+    assert cell[["difference", "computed", "published"]].iloc[0].tolist() == [2, was + 2, was]
+    assert diff.loc[diff.table == "1.1", "difference"].abs().sum() == 2
+    assert diff.loc[diff.table == "99.1", "published"].isna().all()
+    assert diff.loc[diff.table == "3.1", "computed"].isna().all()
+    assert len(diff) == 4 * len(pd.concat([computed, extra, pub[pub["table"] == "3.1"]]))

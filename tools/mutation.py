@@ -3,6 +3,7 @@
     python tools/mutation.py                 # run every core module, then print the scores
     python tools/mutation.py scoring spread  # run only these modules
     python tools/mutation.py --report        # only print the scores of the last runs
+    python tools/mutation.py --retest spread # run the survivors of a module again (after new tests)
 
 mutmut (configured in ``pyproject.toml``, ``[tool.mutmut]``) copies the package to
 ``mutants/``, plants one small change at a time (a ``<`` for a ``<=``, a ``2`` for a ``3``,
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "mutants"
 EQUIVALENT_DOC = ROOT / "docs" / "mutation.md"
 CORE = ("scoring", "spread", "trends", "validation", "io", "organisation",
-        "quality.careless", "quality.factor", "quality.invariance", "quality.knowledge",
+        "quality.careless", "quality.factor", "quality.feasibility", "quality.invariance", "quality.knowledge",
         "quality.reliability", "quality.validity")
 
 # mutmut's exit codes of a mutant run (mutmut/stats.py)
@@ -117,10 +118,11 @@ def sync_package_data() -> None:
                 shutil.copy2(src, dst)
 
 
-def run_module(module: str, max_children: int) -> int:
+def run_module(module: str, max_children: int, names: list[str] | None = None) -> int:
+    """``mutmut run`` on every mutant of ``module`` (or only on ``names``)."""
     sync_package_data()
     mutmut = Path(sys.executable).with_name("mutmut")
-    cmd = [str(mutmut), "run", "--max-children", str(max_children), f"dimios.{module}.*"]
+    cmd = [str(mutmut), "run", "--max-children", str(max_children), *(names or [f"dimios.{module}.*"])]
     print("$", " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT).returncode
 
@@ -130,14 +132,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("modules", nargs="*", help=f"modules to run (default: all core modules: {', '.join(CORE)})")
     ap.add_argument("--report", action="store_true", help="only print the scores of the last runs")
     ap.add_argument("--survivors", action="store_true", help="also list the surviving mutants")
+    ap.add_argument("--retest", action="store_true",
+                    help="run only the surviving mutants of the modules again (after adding tests)")
     ap.add_argument("--max-children", type=int, default=int(os.environ.get("MUTMUT_CHILDREN", "2")))
     args = ap.parse_args(argv)
     unknown = [m for m in args.modules if m not in CORE]
     if unknown:
         ap.error(f"unknown module(s) {', '.join(unknown)}; core modules: {', '.join(CORE)}")
     if not args.report:
+        left = survivors(results(), equivalent_mutants()) if args.retest else None
         for module in args.modules or CORE:
-            rc = run_module(module, args.max_children)
+            names = [n for n in left if module_of(n) == module] if left is not None else None
+            if names == []:
+                continue
+            rc = run_module(module, args.max_children, names)
             if rc != 0:
                 print(f"mutmut stopped on {module} (exit {rc})", file=sys.stderr)
                 return rc
