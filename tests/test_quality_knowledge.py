@@ -51,3 +51,28 @@ def test_complete_share(df):
     assert got["share_complete"].tolist() == pytest.approx([1 / 3, 1 / 3])
     # answered items: 2023 -> 1, 0, 2 (mean 1); 2024 -> 2, 1, 1 (mean 4/3)
     assert got["mean_answered"].tolist() == pytest.approx([1.0, 4 / 3])
+
+
+def test_groups_sorted_missing_group_keys_dropped_and_counts_integer(df):
+    shuffled = df.iloc[::-1].copy()
+    shuffled.loc[len(df)] = {"respondent_id": 99, "year": np.nan, "involved": True, "p1": np.nan, "p2": np.nan}
+    ms = K.missing_share(shuffled, ["p1", "p2"], split=None)
+    assert ms["year"].tolist() == [2023, 2023, 2024, 2024]  # the respondent without a year is left out
+    assert ms["n"].tolist() == [3, 3, 3, 3] and ms["n_missing"].dtype.kind == "i"
+    assert ms["item"].tolist() == ["p1", "p2", "p1", "p2"] and not isinstance(ms["item"].dtype, pd.CategoricalDtype)
+    assert list(ms.columns) == ["year", "item", "n", "n_missing", "share_missing"]
+    cs = K.complete_share(shuffled, ["p1", "p2"])
+    assert cs["year"].tolist() == [2023, 2024] and cs["n"].tolist() == [3, 3]
+    assert cs["n_complete"].dtype.kind == "i" and cs["n_complete"].tolist() == [1, 1]
+
+
+def test_grouping_by_several_columns_and_by_a_categorical(df):
+    ms = K.missing_share(df, ["p1"], by=["year", "involved"], split=None)
+    assert list(ms.columns[:2]) == ["year", "involved"] and len(ms) == 4
+    cs = K.complete_share(df, ["p1", "p2"], by=["year", "involved"])
+    assert cs[["year", "involved", "n"]].values.tolist() == [[2023, False, 2], [2023, True, 1], [2024, False, 1],
+                                                            [2024, True, 2]]
+    # a categorical grouping column (organisation_type in the data contract): only observed types
+    typed = df.assign(organisation_type=pd.Categorical(["kommun"] * 6, categories=["kommun", "region", "myndighet"]))
+    assert K.missing_share(typed, ["p1"], by="organisation_type", split=None)["organisation_type"].tolist() == ["kommun"]
+    assert K.complete_share(typed, ["p1"], by="organisation_type")["organisation_type"].tolist() == ["kommun"]

@@ -61,3 +61,34 @@ def test_known_groups_table():
     assert row["u"] == u.statistic and row["p_mwu"] == pytest.approx(u.pvalue)
     assert row["hedges_g"] > 0.2  # planted difference of half a scale point
     assert row["g_ci_low"] < row["hedges_g"] < row["g_ci_high"]
+
+
+def test_known_groups_sd_rank_biserial_and_scale():
+    # items on a 0-10 scale; group True answers 10, 8, 6 -> 100, 80, 60 %; False 0, 2, 4, 6 -> 0, 20, 40, 60 %
+    df = pd.DataFrame({"i": [10.0, 8, 6, 0, 2, 4, 6], "j": [np.nan] * 7,
+                       "involved": [True, True, True, False, False, False, False]})
+    tab = V.known_groups(df, {"d": ["i", "j"]}, scale_min=0, scale_max=10, min_share=0.5)
+    r = tab.iloc[0]
+    assert (r["mean_true"], r["mean_false"], r["difference"]) == (80.0, 30.0, 50.0)
+    assert r["sd_true"] == pytest.approx(20.0) and r["sd_false"] == pytest.approx(np.std([0, 20, 40, 60], ddof=1))
+    u = stats.mannwhitneyu([100, 80, 60], [0, 20, 40, 60], alternative="two-sided")
+    assert r["u"] == u.statistic and r["rank_biserial"] == pytest.approx(2 * u.statistic / 12 - 1)
+    assert r["rank_biserial"] == pytest.approx(11.5 / 6 - 1)  # U = 11.5 (one tie at 60 %)
+    # with min_share above one half, one of two items is not enough: no scores at all
+    none = V.known_groups(df, {"d": ["i", "j"]}, scale_min=0, scale_max=10, min_share=0.6).iloc[0]
+    assert (none["n_true"], none["n_false"]) == (0, 0) and np.isnan(none["mean_true"])
+
+
+@pytest.mark.parametrize("n_true, tested", [(1, False), (2, True)])
+def test_known_groups_needs_two_respondents_per_group(n_true, tested):
+    vals = [7.0, 5.0][:n_true] + [1.0, 2.0, 4.0]
+    df = pd.DataFrame({"i": vals, "involved": [True] * n_true + [False] * 3})
+    r = V.known_groups(df, {"d": ["i"]}).iloc[0]
+    assert (r["n_true"], r["n_false"]) == (n_true, 3)
+    assert np.isnan(r["sd_true"]) != tested and r["sd_false"] == pytest.approx(np.std([0, 100 / 6, 50], ddof=1))
+    assert ("hedges_g" in r.index and not np.isnan(r["hedges_g"])) == tested
+    assert ("rank_biserial" in r.index and not np.isnan(r["rank_biserial"])) == tested
+    # and the same rule for the other group
+    flipped = V.known_groups(df.assign(involved=~df["involved"]), {"d": ["i"]}).iloc[0]
+    assert np.isnan(flipped["sd_false"]) != tested
+    assert ("t_welch" in flipped.index and not np.isnan(flipped["t_welch"])) == tested
