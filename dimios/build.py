@@ -53,7 +53,7 @@ CACHE_DIR = ".cache"
 WORK_PREFIX = "dimios-work-"
 CONTENT_SUFFIXES = {".yml", ".yaml", ".csv", ".css", ".json", ".txt", ".md"}
 CONTENT_ROOTS = [paths.LADDERS, paths.REFERENCE, paths.ROOT / "dimios"]
-ASSEMBLY_FILES = ["_quarto.yml", "_quarto-organisation.yml", "report/styles.css"]
+ASSEMBLY_FILES = ["_quarto.yml", "_quarto-pdf.yml"]  # the book's styles are in dimios/styles (content files)
 
 
 class BuildError(Exception):
@@ -648,7 +648,8 @@ def _build_key(kind: str, user: dict, data_hash: str, fingerprint: str, quarto_e
     assembly = {f: file_sha256(paths.ROOT / f) for f in ASSEMBLY_FILES if (paths.ROOT / f).exists()}
     content = ContentFiles()
     blob = json.dumps({"kind": kind, "parameters": user, "data": data_hash, "code": fingerprint,
-                       "quarto": quarto_exe, "assembly": assembly, "label": data_label,
+                       "quarto": quarto_exe, "pdf_engine": quarto.pdf_engine() if quarto_exe else None,
+                       "assembly": assembly, "label": data_label,
                        "content": content.record(ContentFiles.all())}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -744,6 +745,7 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
         if (all(plan.hits.get(s.id) for s in secs) and manifest.get("sections") == plan.keys
                 and manifest.get("build") == plan.build_key and manifest.get("published") == _published_state(out)):
             index = out / "_book" / "index.html"
+            quarto.write_root_project(kind, secs, out)  # for the user's own `quarto render`
             _summary(0, len(secs), time.perf_counter() - t_start, _editions(out / "_book"),
                      manifest.get("how", "?"), index, up_to_date=True)
             return index
@@ -819,10 +821,11 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
         }
         (staging / "provenance.json").write_text(json.dumps(provenance, indent=2, ensure_ascii=False) + "\n",
                                                  encoding="utf-8")
-        how = _assemble(kind, secs, staging, nb_dir, quarto_exe)
+        how = _assemble(kind, secs, staging, nb_dir, quarto_exe, out)
         timings = {s.id: {"parameters": provenance["sections"][i]["parameters"], "cached": s.id not in seconds,
                           "seconds": round(seconds.get(s.id, 0.0), 2)} for i, s in enumerate(secs)}
         _swap_in(staging, out, PUBLISHED_ITEMS)
+        quarto.write_root_project(kind, secs, out)  # for the user's own `quarto render`
         (out / ".work").mkdir(exist_ok=True)
         (out / ".work" / "timings.json").write_text(json.dumps(timings, indent=1, default=str), encoding="utf-8")
         manifest = {"build": _build_key(kind, key_user, plan.key_data, fingerprint, quarto_exe, plan.data_label),
@@ -930,20 +933,23 @@ def run_notebooks(secs: list[Section], work: dict, user: dict, nb_dir: Path, cac
                    "seconds": round(seconds.get(s.id, 0.0), 2)} for s in secs}
 
 
-def _assemble(kind: str, secs: list[Section], staging: Path, nb_dir: Path, quarto_exe: str | None) -> str:
+def _assemble(kind: str, secs: list[Section], staging: Path, nb_dir: Path, quarto_exe: str | None, out: Path) -> str:
+    """The book from the executed notebooks: with Quarto (HTML, and the PDF when TeX is
+    installed) or, without it, the nbconvert edition of the same Markdown."""
     from dimios.html_book import assemble_html
 
-    quarto.write_quarto_chapters(secs, quarto.quarto_config(kind))
+    quarto.add_title_cells(secs, nb_dir)
     book = staging / "_book"
     if quarto_exe:
-        profile = quarto.QUARTO_PROFILES.get(kind)
-        staged_root = quarto.stage_quarto_project(staging, profile=profile)
+        root = quarto.stage_project(staging, kind, secs, quarto.notebook_dir(out))
         try:
-            quarto.assemble_quarto(quarto_exe, staged_root, book, profile=profile)
+            pdf = quarto.assemble_quarto(quarto_exe, root, kind, book)
         except quarto.QuartoError as exc:
             raise BuildError(str(exc)) from None
+        if pdf is not None:
+            _note(f"PDF edition: {out / '_book' / pdf.name}")
         return "quarto"
-    assemble_html(secs, nb_dir, book, title=quarto.book_title(quarto.quarto_config(kind)))
+    assemble_html(secs, nb_dir, book, title=quarto.book_title(kind))
     return "nbconvert"
 
 

@@ -1,17 +1,18 @@
 """Publishing helpers for the notebooks: Swedish numbers, tables, figures, prose.
 
-Every table and figure is emitted as a display bundle with two representations:
-``text/markdown`` (pipe table / image with Quarto label, caption and alt text, for
-``quarto render`` to HTML and PDF) and ``text/html`` (``<table>`` / ``<figure>`` with
-caption and alt text, for the nbconvert fallback). Tables are also written as CSV to
-the section's output folder, figures as PNG — without timestamps, so rebuilds of the
-same data give identical files.
+Every piece of report output is one display bundle whose content is Quarto Markdown
+(``text/markdown``, with a ``text/plain`` stand-in): prose, callouts, pipe tables with
+caption and label (``: Caption {#tbl-...}``) and images with caption, label and alt text
+(``![Caption](data:image/png;base64,...){#fig-... fig-alt="..."}``). Quarto renders that
+Markdown (it would prefer a ``text/html`` version if there were one, so there is none);
+the nbconvert fallback (``dimios.html_book``) renders the same Markdown with the same
+numbering. Tables are also written as CSV to the section's output folder, figures as PNG
+(200 dpi), without timestamps, so rebuilds of the same data give identical files.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import math
 from decimal import ROUND_HALF_UP, Decimal
@@ -87,8 +88,13 @@ def join_sv(items) -> str:
 
 
 # ---------------------------------------------------------------- output folder
+FIGURE_DPI = 200          # print quality in the PDF edition
+CALLOUT_KINDS = ("note", "tip", "important", "warning", "caution")
+_NUMERIC_CELL = re.compile(r"^[−+\-]?[\d\u202f\u00a0 ]*[\d](?:,\d+)?(?:\u00a0?%| pe)?$|^[–—]$")
+
+
 class Publisher:
-    """Writes a section's tables/figures to ``output_dir`` and displays them."""
+    """Writes a section's tables/figures to ``output_dir`` and displays them as Quarto Markdown."""
 
     def __init__(self, output_dir: str | Path | None, section: str):
         self.section = section
@@ -99,69 +105,77 @@ class Publisher:
     def _anchor(self, kind: str, label: str) -> str:
         return _anchor_for(kind, self.section, label)
 
+    def ref(self, kind: str, label: str, capital: bool = False) -> str:
+        """A cross-reference in prose to this section's table (``"tbl"``) or figure (``"fig"``):
+        ``@tbl-…`` reads "tabell 3.1" in both editions, ``capital=True`` gives "Tabell 3.1"
+        (sentence start)."""
+        anchor = self._anchor(kind, label)
+        return "@" + (anchor[0].upper() + anchor[1:] if capital else anchor)
+
     # -- text
     def markdown(self, text: str):
-        """Prose: Quarto markdown for Quarto, the same rendered to HTML for nbconvert."""
-        from IPython.display import display
+        """Prose in Quarto Markdown (headings, lists, ``@tbl-…`` references, fenced divs)."""
+        _show(text)
 
-        display({"text/markdown": text, "text/html": markdown_to_html(text), "text/plain": text}, raw=True)
+    def callout(self, text: str, title: str | None = None, kind: str = "note"):
+        """A highlighted box (Quarto callout) with an optional title."""
+        _show(callout_markdown(text, title, kind))
 
     # -- tables
     def table(self, df: pd.DataFrame, label: str, caption: str, formatters: dict | None = None,
               index: bool = False, align: str | None = None, csv: pd.DataFrame | None = None):
-        """Show a table (markdown + html) and write its CSV (``csv`` or ``df``)."""
-        from IPython.display import display
+        """Show a numbered table and write its CSV (``csv`` or ``df``).
 
+        Cells are Markdown (``**fet**`` is bold). ``align``: one letter per column (``l``, ``r``,
+        ``c``); by default the first column (row names) and text columns are left-aligned and
+        number columns right-aligned."""
         label, anchor = _label("tbl", label), self._anchor("tbl", label)
         if self.dir is not None:
             data = csv if csv is not None else df
             data.to_csv(self.dir / f"{label}.csv", index=index, lineterminator="\n")
         shown = _format_frame(df, formatters or {}, index)
-        display({"text/markdown": _markdown_table(shown, caption, anchor, align),
-                 "text/html": _html_table(shown, caption, anchor),
-                 "text/plain": f"[Tabell: {caption}]"}, raw=True)
+        _show(_markdown_table(shown, caption, anchor, align), plain=f"[Tabell: {caption}]")
 
     # -- figures
-    def figure(self, fig, label: str, caption: str, alt: str, width: str = "100%"):
-        """Show a matplotlib figure with caption and alt text; write its PNG."""
+    def figure(self, fig, label: str, caption: str, alt: str, width: str | None = None):
+        """Show a numbered matplotlib figure with caption and alt text; write its PNG."""
         import matplotlib.pyplot as plt
-        from IPython.display import display
 
         label, anchor = _label("fig", label), self._anchor("fig", label)
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+        fig.savefig(buf, format="png", dpi=FIGURE_DPI, bbox_inches="tight", metadata={"Software": None})
         plt.close(fig)
         png = buf.getvalue()
         if self.dir is not None:
             (self.dir / f"{label}.png").write_bytes(png)
         b64 = base64.b64encode(png).decode("ascii")
-        alt_attr = alt.replace('"', "'")
-        md = f'![{caption}](data:image/png;base64,{b64}){{#{anchor} fig-alt="{alt_attr}"}}'
-        htm = (f'<figure id="{anchor}" class="dimios-figure"><img src="data:image/png;base64,{b64}" '
-               f'alt="{html.escape(alt)}" style="max-width:{width}"/>'
-               f"<figcaption>Figur: {html.escape(caption)}</figcaption></figure>")
-        display({"text/markdown": md, "text/html": htm, "text/plain": f"[Figur: {caption}]"}, raw=True)
+        attrs = f'#{anchor} fig-alt="{_attr_value(alt)}"' + (f' width="{_attr_value(width)}"' if width else "")
+        _show(f"![{_escape_brackets(caption)}](data:image/png;base64,{b64}){{{attrs}}}", plain=f"[Figur: {caption}]")
 
 
-_ATTRS = re.compile(r"\s*\{[.#][^}]*\}\s*$", re.M)
-_CALLOUT = re.compile(r"^:::\s*\{\.(\w[\w-]*)\}\s*\n(.*?)\n:::\s*$", re.S | re.M)
+def _show(markdown: str, plain: str | None = None) -> None:
+    """Display Markdown as a block of its own: Quarto places the outputs one after the other
+    (``output: asis``), so each ends with a blank line."""
+    from IPython.display import display
+
+    markdown = markdown.strip("\n") + "\n\n"
+    display({"text/markdown": markdown, "text/plain": plain if plain is not None else markdown.strip()}, raw=True)
 
 
-def markdown_to_html(text: str) -> str:
-    """Render report markdown to HTML, translating the Quarto-only syntax we use
-    (heading attributes such as ``{.unnumbered}``, ``::: {.callout}`` blocks)."""
-    from markdown_it import MarkdownIt
+def callout_markdown(text: str, title: str | None = None, kind: str = "note") -> str:
+    if kind not in CALLOUT_KINDS:
+        raise ValueError(f"callout kind {kind!r}: expected one of {', '.join(CALLOUT_KINDS)}")
+    attrs = f".callout-{kind}" + (f' title="{_attr_value(title)}"' if title else "")
+    return f"::: {{{attrs}}}\n{text.strip()}\n:::\n"
 
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    parts = []
-    pos = 0
-    for m in _CALLOUT.finditer(text):
-        parts.append(md.render(_ATTRS.sub("", text[pos:m.start()])))
-        inner = md.render(_ATTRS.sub("", m.group(2)))
-        parts.append(f'<div class="{html.escape(m.group(1))}">{inner}</div>')
-        pos = m.end()
-    parts.append(md.render(_ATTRS.sub("", text[pos:])))
-    return "".join(parts)
+
+def _attr_value(text: str) -> str:
+    """A value for a Markdown attribute in double quotes (no quotes or line breaks inside)."""
+    return _one_line(str(text).replace('"', "'"))
+
+
+def _escape_brackets(text: str) -> str:
+    return str(text).replace("[", "\\[").replace("]", "\\]")
 
 
 def _anchor_for(kind: str, section: str, label: str) -> str:
@@ -191,28 +205,54 @@ def _format_frame(df: pd.DataFrame, formatters: dict, index: bool) -> pd.DataFra
     return out
 
 
+_BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")  # line breaks only: no-break spaces stay as they are
+
+
+def _one_line(text) -> str:
+    return _BREAKS.sub(" ", str(text)).strip()
+
+
 def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return _one_line(str(text).replace("|", "\\|"))
+
+
+def _is_numeric_column(values) -> bool:
+    cells = [str(v).strip() for v in values if str(v).strip()]
+    return bool(cells) and all(_NUMERIC_CELL.match(c) for c in cells) and any(c[-1].isdigit() or c.endswith("%")
+                                                                             for c in cells)
+
+
+def _column_alignment(df: pd.DataFrame, align: str | None) -> str:
+    if align is not None:
+        if len(align) != len(df.columns) or set(align) - set("lrc"):
+            raise ValueError(f"align={align!r}: expected one of l/r/c per column ({len(df.columns)} columns)")
+        return align
+    # the first column names the rows (years too): left; the others by their content
+    return "l" + "".join("r" if _is_numeric_column(df[c]) else "l" for c in list(df.columns)[1:])
+
+
+def _column_weight(header: str, cells: list[str]) -> int:
+    """Relative width of a column: grows with the square root of its typical text length (so
+    a column of long prose is wider than one of short notes, but not twenty times wider), and
+    is never narrower than the longest word of its header."""
+    typical = sum(len(c) for c in cells) / len(cells) if cells else 0
+    longest_word = max((len(w) for w in header.split()), default=0)
+    return max(3, round(3 * math.sqrt(max(typical, longest_word, 1))))
 
 
 def _markdown_table(df: pd.DataFrame, caption: str, label: str, align: str | None) -> str:
-    cols = [str(c) for c in df.columns]
-    if align is None:
-        align = "l" + "r" * (len(cols) - 1)
-    rule = ["---:" if a == "r" else ":---:" if a == "c" else ":---" for a in align]
-    lines = ["| " + " | ".join(_md_cell(c) for c in cols) + " |", "|" + "|".join(rule) + "|"]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(_md_cell(v) for v in row) + " |")
+    """A pipe table with caption and label. The dashes under each header give the column's
+    share of the line width (pandoc/Quarto use them when a table is too wide to set on one
+    line: wide tables wrap within the page instead of running off it)."""
+    cols = [_md_cell(c) for c in df.columns]
+    rows = [[_md_cell(v) for v in row] for row in df.itertuples(index=False)]
+    align = _column_alignment(df, align)
+    rule = []
+    for j, a in enumerate(align):
+        dashes = "-" * _column_weight(cols[j], [r[j] for r in rows])
+        rule.append(f"{dashes}:" if a == "r" else f":{dashes}:" if a == "c" else f":{dashes}")
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join(rule) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
     lines.append("")
-    lines.append(f": {caption} {{#{label}}}")
+    lines.append(f": {_one_line(caption)} {{#{label}}}")
     return "\n".join(lines)
-
-
-def _html_table(df: pd.DataFrame, caption: str, label: str) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = []
-    for row in df.itertuples(index=False):
-        cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
-        body.append(f"<tr>{cells}</tr>")
-    return (f'<div class="dimios-table"><table id="{label}"><caption>Tabell: {html.escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")

@@ -1,77 +1,383 @@
-"""The nbconvert fallback: executed notebooks -> a navigable HTML book.
+"""The nbconvert fallback: executed notebooks -> a navigable HTML book, without Quarto.
 
-Used when Quarto is not on PATH. nbconvert renders each executed notebook's outputs
-(code hidden, papermill's parameter cells removed) with its ``basic`` template; this
-module wraps them in one page layout with a table of contents (parts as in
-``_quarto.yml``), previous/next links and a shared stylesheet. Written here because
-nbconvert converts single notebooks and has no book/navigation layer.
+The notebooks' outputs are Quarto Markdown (``dimios.display``). This module renders that
+same Markdown (markdown-it-py) the way Quarto's book does, so both editions read alike:
+
+- chapters numbered in reading order (the front page unnumbered, appendices A, B, …), the
+  title taken from the notebook's title cell (``dimios.quarto.add_title_cells``);
+- sections (``##``, ``###``) numbered within the chapter (3.1, 3.1.1), ``{.unnumbered}``
+  respected; tables and figures numbered per chapter ("Tabell 3.1", "Figur 3.1") from
+  their ``{#tbl-…}`` / ``{#fig-…}`` labels, with the caption;
+- cross-references ``@tbl-…``, ``@fig-…``, ``@sec-…`` (``@Tbl-…`` at a sentence start) as
+  links "tabell 3.1"; an unknown label shows as ``?@tbl-…``, as in Quarto;
+- callouts (``::: {.callout-note title="…"}``) as boxes.
+
+nbconvert then writes each notebook's body (code and parameter cells hidden); this module
+wraps the bodies in one page layout: table of contents with the parts of ``dimios.sections``,
+an in-page table of contents, previous/next links and a shared stylesheet.
 """
 
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from dimios.sections import Section
 
-CSS = """
-:root { --ink:#1d2733; --muted:#5b6775; --accent:#005a8c; --line:#d9dee4; --bg:#f6f8fa; }
-* { box-sizing: border-box; }
-body { margin:0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--ink);
-       line-height:1.55; display:flex; min-height:100vh; }
-nav.toc { width:290px; flex:none; background:var(--bg); border-right:1px solid var(--line); padding:1.2rem 1rem;
-          position:sticky; top:0; height:100vh; overflow-y:auto; font-size:.9rem; }
-nav.toc .book-title { font-weight:700; font-size:1.05rem; margin-bottom:1rem; display:block; color:var(--ink); text-decoration:none; }
-nav.toc .part { margin:1rem 0 .3rem; font-weight:600; color:var(--muted); text-transform:uppercase; font-size:.75rem; letter-spacing:.04em; }
-nav.toc ol { list-style:none; padding-left:0; margin:0; }
-nav.toc li a { display:block; padding:.15rem .4rem; border-radius:4px; color:var(--ink); text-decoration:none; }
-nav.toc li a:hover { background:#e8edf2; }
-nav.toc li a.current { background:var(--accent); color:#fff; }
-main { flex:1; min-width:0; max-width:980px; padding:2rem 2.5rem 4rem; }
-main img { max-width:100%; height:auto; }
-.dimios-table { overflow-x:auto; margin:1rem 0 1.5rem; }
-table { border-collapse:collapse; font-size:.9rem; }
-caption { caption-side:top; text-align:left; font-weight:600; padding-bottom:.4rem; }
-th, td { border-bottom:1px solid var(--line); padding:.3rem .6rem; vertical-align:top; text-align:left; }
-th { background:var(--bg); }
-td:not(:first-child) { font-variant-numeric: tabular-nums; }
-figure { margin:1.5rem 0; }
-figcaption { color:var(--muted); font-size:.9rem; margin-top:.4rem; }
-.pager { display:flex; justify-content:space-between; gap:1rem; margin-top:3rem; border-top:1px solid var(--line); padding-top:1rem; }
-.pager a { color:var(--accent); text-decoration:none; max-width:45%; }
-.callout { border-left:4px solid var(--accent); background:var(--bg); padding:.6rem 1rem; margin:1rem 0; }
-.anchor-link { display:none; }
-.suppressed { color:var(--muted); font-style:italic; }
-@media (max-width: 900px) { body { display:block; } nav.toc { position:static; width:auto; height:auto; } main { padding:1rem; } }
-"""
-
+STYLESHEET = Path(__file__).parent / "styles" / "fallback.css"
 REMOVE_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+APPENDIX_PART = "Bilagor"
+NAMES = {"tbl": ("tabell", "Tabell"), "fig": ("figur", "Figur"), "sec": ("avsnitt", "Avsnitt")}
+NUMBER_DEPTH = 3  # as format.html.number-depth in _quarto.yml
+
+_REF = re.compile(r"(?<![\w@\\])@([TtFfSs](?:bl|ig|ec))-([A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?)")
+_REF_MARK = re.compile("\ue000([a-z]+)-([A-Za-z0-9_-]+)\\|([01])\ue001")
+_TRAILING_ATTRS = re.compile(r"\s*\{([^{}]*)\}\s*$")
+_ATTR_ITEM = re.compile(r'#([\w:.-]+)|\.([\w-]+)|([\w-]+)="([^"]*)"|([\w-]+)=([^\s"]+)|(-)(?=\s|$)')
+_TABLE_CAPTION = re.compile(r"^:\s+(.*?)\s*\{([^{}]*)\}\s*$", re.S)
+_DIV_OPEN = re.compile(r"^(:{3,})\s*\{([^{}]*)\}\s*$")
+_DIV_CLOSE = re.compile(r"^(:{3,})\s*$")
 
 
-def _body_html(nb_path: Path) -> str:
+def parse_attrs(text: str) -> tuple[str, list[str], dict[str, str]]:
+    """Pandoc attributes ``#id .class key="value"`` -> (id, classes, key-values)."""
+    ident, classes, kv = "", [], {}
+    for m in _ATTR_ITEM.finditer(text):
+        if m.group(1):
+            ident = m.group(1)
+        elif m.group(2):
+            classes.append(m.group(2))
+        elif m.group(3):
+            kv[m.group(3)] = m.group(4)
+        elif m.group(5):
+            kv[m.group(5)] = m.group(6)
+        elif m.group(7):
+            classes.append("unnumbered")
+    return ident, classes, kv
+
+
+def auto_identifier(text: str) -> str:
+    """Pandoc's identifier for a heading: lower case, letters/digits/_-. kept, spaces to '-'."""
+    text = unicodedata.normalize("NFC", text).lower()
+    kept = "".join(ch for ch in text if ch.isalnum() or ch in "_-. ")
+    kept = re.sub(r"\s+", "-", kept.strip())
+    kept = re.sub(r"^[^a-z\u00c0-\uffff]+", "", kept)
+    return kept or "section"
+
+
+# ---------------------------------------------------------------- numbering
+@dataclass
+class Chapter:
+    section: Section
+    title: str
+    number: str | None        # "3", "A" or None (unnumbered)
+    notebook: nbformat.NotebookNode
+
+    @property
+    def page(self) -> str:
+        return f"{self.section.id}.html"
+
+    @property
+    def heading(self) -> str:
+        """The chapter's heading as Quarto writes it ("3 Titel", "Bilaga A — Titel")."""
+        if self.number is None:
+            return self.title
+        if self.section.appendix:
+            return f"Bilaga {self.number} — {self.title}"
+        return f"{self.number}\u00a0 {self.title}"
+
+
+@dataclass
+class Target:
+    kind: str       # tbl, fig, sec
+    number: str
+    page: str
+    anchor: str
+
+
+@dataclass
+class Page:
+    """Numbering state while one chapter is rendered."""
+    chapter: Chapter
+    targets: dict[str, Target]
+    counters: dict[str, int] = field(default_factory=lambda: {"tbl": 0, "fig": 0})
+    sections: list[int] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    toc: list[tuple[int, str, str]] = field(default_factory=list)  # (level, number + text, id)
+
+    def unique_id(self, ident: str) -> str:
+        base, n = ident, 0
+        while ident in self.ids:
+            n += 1
+            ident = f"{base}-{n}"
+        self.ids.add(ident)
+        return ident
+
+    def float_number(self, kind: str, label: str) -> str:
+        self.counters[kind] += 1
+        k = self.counters[kind]
+        number = f"{self.chapter.number}.{k}" if self.chapter.number else str(k)
+        self._register(kind, label, number)
+        return number
+
+    def heading_number(self, level: int, unnumbered: bool) -> str | None:
+        if unnumbered or self.chapter.number is None or level < 2 or level > NUMBER_DEPTH:
+            return None
+        depth = level - 1
+        self.sections = (self.sections + [0] * depth)[:depth]
+        self.sections[-1] += 1
+        return ".".join([self.chapter.number, *map(str, self.sections)])
+
+    def _register(self, kind: str, label: str, number: str) -> None:
+        if label in self.targets:
+            raise ValueError(f"cross-reference label {label!r} occurs twice in the book")
+        self.targets[label] = Target(kind, number, self.chapter.page, label)
+
+
+def number_chapters(secs: list[Section], nb_dir: Path) -> list[Chapter]:
+    """Chapters in reading order with Quarto's book numbering."""
+    from dimios.quarto import chapter_title
+
+    chapters, n, appendix = [], 0, 0
+    for s in secs:
+        nb = nbformat.read(nb_dir / s.output_name, as_version=4)
+        title, numbered = chapter_title(nb)
+        if s.appendix:
+            appendix += 1
+            number = chr(ord("A") + appendix - 1)
+        elif numbered:
+            n += 1
+            number = str(n)
+        else:
+            number = None
+        chapters.append(Chapter(s, title, number, nb))
+    return chapters
+
+
+# ---------------------------------------------------------------- markdown
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.core.ruler.push("dimios_quarto", _quarto_rule)
+    md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("table_close", _render_table_close)
+    return md
+
+
+_MD = None
+
+
+def _md():
+    global _MD
+    if _MD is None:
+        _MD = _markdown()
+    return _MD
+
+
+def _split_trailing_attrs(inline) -> str:
+    """Remove a trailing ``{…}`` from an inline token (and its last text child); return it."""
+    m = _TRAILING_ATTRS.search(inline.content)
+    if not m or not inline.children or inline.children[-1].type != "text":
+        return ""
+    last = inline.children[-1]
+    mm = _TRAILING_ATTRS.search(last.content)
+    if not mm:
+        return ""
+    last.content = last.content[:mm.start()]
+    inline.content = inline.content[:m.start()]
+    return m.group(1)
+
+
+def _plain(inline) -> str:
+    return "".join(c.content for c in (inline.children or []) if c.type in ("text", "code_inline"))
+
+
+def _quarto_rule(state) -> None:
+    from markdown_it.token import Token
+
+    page: Page = state.env["page"]
+    md = state.md
+    tokens = state.tokens
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.type == "heading_open":
+            inline = tokens[i + 1]
+            ident, classes, _ = parse_attrs(_split_trailing_attrs(inline))
+            level = int(t.tag[1])
+            number = page.heading_number(level, "unnumbered" in classes)
+            anchor = page.unique_id(ident or auto_identifier(_plain(inline)))
+            t.attrSet("id", anchor)
+            if number:
+                t.attrSet("data-number", number)
+                inline.children.insert(0, Token("html_inline", "", 0,
+                                                content=f'<span class="header-section-number">{number}</span> '))
+                if ident.startswith("sec-"):
+                    page._register("sec", ident, number)
+            if level in (2, 3):
+                page.toc.append((level, ((number + " ") if number else "") + _plain(inline).strip(), anchor))
+        elif t.type == "table_open":
+            j = i
+            while tokens[j].type != "table_close":
+                j += 1
+            nxt = tokens[j + 1:j + 4]
+            if (len(nxt) == 3 and nxt[0].type == "paragraph_open" and nxt[1].type == "inline"
+                    and (m := _TABLE_CAPTION.match(nxt[1].content))):
+                ident, _, _ = parse_attrs(m.group(2))
+                if ident.startswith("tbl-"):
+                    number = page.float_number("tbl", ident)
+                    caption = md.renderInline(m.group(1), state.env)
+                    t.meta = {"id": ident, "caption": f"{NAMES['tbl'][1]}\u00a0{number}: {caption}"}
+                    del tokens[j + 1:j + 4]
+        elif t.type == "paragraph_open" and i + 2 < len(tokens):
+            inline = tokens[i + 1]
+            kids = [c for c in (inline.children or []) if not (c.type == "text" and not c.content.strip())]
+            if (len(kids) == 2 and kids[0].type == "image" and kids[1].type == "text"
+                    and (m := re.fullmatch(r"\s*\{([^{}]*)\}\s*", kids[1].content))):
+                ident, classes, kv = parse_attrs(m.group(1))
+                if ident.startswith("fig-"):
+                    img = kids[0]
+                    number = page.float_number("fig", ident)
+                    caption = md.renderer.renderInline(img.children or [], md.options, state.env)
+                    alt = kv.get("fig-alt") or _plain(img)
+                    style = f' style="width:{html.escape(kv["width"])}"' if "width" in kv else ""
+                    figure = Token("html_block", "", 0)
+                    figure.content = (
+                        f'<figure class="dimios-figure" id="{html.escape(ident)}">'
+                        f'<img src="{html.escape(img.attrGet("src") or "")}" alt="{html.escape(alt)}"{style}/>'
+                        f"<figcaption>{NAMES['fig'][1]}\u00a0{number}: {caption}</figcaption></figure>\n")
+                    tokens[i:i + 3] = [figure]
+        i += 1
+
+
+def _render_table_open(self, tokens, idx, options, env):
+    meta = tokens[idx].meta or {}
+    if "id" in meta:
+        return (f'<div class="dimios-table"><table id="{html.escape(meta["id"])}">'
+                f'<caption>{meta["caption"]}</caption>\n')
+    return '<div class="dimios-table"><table>\n'
+
+
+def _render_table_close(self, tokens, idx, options, env):
+    return "</table></div>\n"
+
+
+def _mark_references(text: str) -> str:
+    """``@tbl-x`` -> a marker resolved once every chapter is numbered."""
+    return _REF.sub(lambda m: f"\ue000{m.group(1).lower()}-{m.group(2)}|{int(m.group(1)[0].isupper())}\ue001", text)
+
+
+def render_markdown(text: str, page: Page) -> str:
+    """One display output's Markdown -> HTML (cross-references still as markers)."""
+    env = {"page": page}
+    parts, buf, stack = [], [], []
+    for line in _mark_references(text).split("\n"):
+        opening = _DIV_OPEN.match(line)
+        if opening:
+            if not stack:
+                parts.append(("md", "\n".join(buf)))
+                buf = []
+            else:
+                buf.append(line)
+            stack.append(opening)
+            continue
+        if stack and _DIV_CLOSE.match(line):
+            opening = stack.pop()
+            if not stack:
+                parts.append(("div", opening.group(2), "\n".join(buf)))
+                buf = []
+            else:
+                buf.append(line)
+            continue
+        buf.append(line)
+    parts.append(("md", "\n".join(buf + ([] if not stack else []))))
+    out = []
+    for part in parts:
+        if part[0] == "md":
+            if part[1].strip():
+                out.append(_md().render(part[1], env))
+        else:
+            out.append(_render_div(part[1], part[2], page))
+    return "".join(out)
+
+
+def _render_div(attrs: str, body: str, page: Page) -> str:
+    ident, classes, kv = parse_attrs(attrs)
+    inner = render_markdown(body, page)
+    callout = next((c for c in classes if c.startswith("callout")), None)
+    id_attr = f' id="{html.escape(ident)}"' if ident else ""
+    if callout:
+        kind = callout.removeprefix("callout-") if callout != "callout" else "note"
+        title = kv.get("title")
+        head = (f'<div class="callout-title">{_md().renderInline(title, {"page": page})}</div>' if title else "")
+        return (f'<div class="callout callout-{html.escape(kind)}"{id_attr}>{head}'
+                f'<div class="callout-body">{inner}</div></div>\n')
+    cls = f' class="{html.escape(" ".join(classes))}"' if classes else ""
+    return f"<div{id_attr}{cls}>{inner}</div>\n"
+
+
+def resolve_references(text: str, targets: dict[str, Target], page: str) -> str:
+    def link(m):
+        kind, label, capital = m.group(1), m.group(2), m.group(3) == "1"
+        ident = f"{kind}-{label}"
+        target = targets.get(ident)
+        if target is None:
+            return f'<strong class="unresolved">?@{html.escape(ident)}</strong>'
+        name = NAMES[kind][1 if capital else 0]
+        href = ("" if target.page == page else target.page) + f"#{target.anchor}"
+        return f'<a class="xref" href="{html.escape(href)}">{name}\u00a0{target.number}</a>'
+
+    return _REF_MARK.sub(link, text)
+
+
+# ---------------------------------------------------------------- notebooks -> pages
+def _convert_outputs(nb, page: Page) -> nbformat.NotebookNode:
+    """The notebook with code and parameter cells hidden and every Markdown output rendered."""
+    nb = nbformat.from_dict(nb)
+    cells = []
+    for c in nb.cells[1:]:  # cell 0: the title
+        if set(c.get("metadata", {}).get("tags", [])) & REMOVE_TAGS or c.cell_type != "code":
+            continue
+        outputs = []
+        for o in c.get("outputs", []):
+            if o.get("output_type") == "stream" and o.get("name") == "stderr":
+                continue  # warnings stay out of the report, as in Quarto (warning: false)
+            data = o.get("data", {})
+            if "text/markdown" in data:
+                source = data["text/markdown"]
+                source = "".join(source) if isinstance(source, list) else source
+                o["data"] = {"text/html": render_markdown(source, page)}
+            outputs.append(o)
+        c["outputs"] = outputs
+        cells.append(c)
+    nb.cells = cells
+    return nb
+
+
+def _body_html(nb) -> str:
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
-    nb = nbformat.read(nb_path, as_version=4)
-    nb.cells = [c for c in nb.cells if not (set(c.get("metadata", {}).get("tags", [])) & REMOVE_TAGS)]
     cfg = Config()
     cfg.HTMLExporter.exclude_input = True
     cfg.HTMLExporter.exclude_input_prompt = True
     cfg.HTMLExporter.exclude_output_prompt = True
-    # prefer our html bundles (caption + alt text) over markdown renderings
-    exporter = HTMLExporter(config=cfg, template_name="basic")
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = HTMLExporter(config=cfg, template_name="basic").from_notebook_node(nb)
     return body
 
 
-def _toc(secs: list[Section], current: str) -> str:
+def _nav(chapters: list[Chapter], current: Chapter) -> str:
     parts: list[str] = []
     open_list = False
     last_part = object()
-    for s in secs:
-        part = "Bilagor" if s.appendix else s.part
+    for ch in chapters:
+        part = APPENDIX_PART if ch.section.appendix else ch.section.part
         if part != last_part:
             if open_list:
                 parts.append("</ol>")
@@ -80,45 +386,76 @@ def _toc(secs: list[Section], current: str) -> str:
             parts.append("<ol>")
             open_list = True
             last_part = part
-        cls = ' class="current" aria-current="page"' if s.id == current else ""
-        parts.append(f'<li><a href="{s.id}.html"{cls}>{html.escape(s.title)}</a></li>')
+        cls = ' class="current" aria-current="page"' if ch is current else ""
+        number = f'<span class="chapter-number">{ch.number}</span>\u00a0 ' if ch.number else ""
+        parts.append(f'<li><a href="{ch.page}"{cls}>{number}{_inline(ch.title)}</a></li>')
     if open_list:
         parts.append("</ol>")
     return "\n".join(parts)
 
 
+def _inline(text: str) -> str:
+    return _md().renderInline(text, {"page": None})
+
+
+def _page_toc(page: Page) -> str:
+    if not page.toc:
+        return ""
+    items = "".join(f'<li class="toc-level{level}"><a href="#{html.escape(anchor)}">{html.escape(text)}</a></li>'
+                    for level, text, anchor in page.toc)
+    return f'<nav class="page-toc" aria-label="På den här sidan"><h2>På den här sidan</h2><ul>{items}</ul></nav>'
+
+
 def assemble_html(secs: list[Section], nb_dir: Path, book_dir: Path, title: str) -> list[Path]:
     """Write ``book_dir/<id>.html`` for every section (``index.html`` first) and the CSS."""
     book_dir.mkdir(parents=True, exist_ok=True)
-    (book_dir / "styles.css").write_text(CSS, encoding="utf-8")
+    (book_dir / "styles.css").write_text(STYLESHEET.read_text(encoding="utf-8"), encoding="utf-8")
+    chapters = number_chapters(secs, nb_dir)
+    targets: dict[str, Target] = {}
+    rendered = []
+    for ch in chapters:
+        page = Page(ch, targets)
+        body = _body_html(_convert_outputs(ch.notebook, page))
+        rendered.append((ch, page, body))
     written = []
-    for i, s in enumerate(secs):
-        body = _body_html(nb_dir / s.output_name)
-        prev_link = (f'<a rel="prev" href="{secs[i-1].id}.html">← {html.escape(secs[i-1].title)}</a>'
+    for i, (ch, page, body) in enumerate(rendered):
+        body = resolve_references(body, targets, ch.page)
+        prev_link = (f'<a rel="prev" href="{chapters[i-1].page}">← {_inline(chapters[i-1].heading)}</a>'
                      if i > 0 else "<span></span>")
-        next_link = (f'<a rel="next" href="{secs[i+1].id}.html">{html.escape(secs[i+1].title)} →</a>'
-                     if i + 1 < len(secs) else "<span></span>")
-        page = f"""<!DOCTYPE html>
+        next_link = (f'<a rel="next" href="{chapters[i+1].page}">{_inline(chapters[i+1].heading)} →</a>'
+                     if i + 1 < len(chapters) else "<span></span>")
+        number = f'<span class="chapter-number">{ch.number}</span>\u00a0 ' if ch.number and not ch.section.appendix \
+            else ""
+        h1 = f"{number}{_inline(ch.title)}" if not ch.section.appendix else _inline(ch.heading)
+        page_title = html.escape(title) if ch.section.id == "index" else \
+            f"{html.escape(_plain_text(ch.heading))} – {html.escape(title)}"
+        doc = f"""<!DOCTYPE html>
 <html lang="sv">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(s.title)} – {html.escape(title)}</title>
+<title>{page_title}</title>
 <link rel="stylesheet" href="styles.css">
 </head>
 <body>
 <nav class="toc" aria-label="Innehåll">
 <a class="book-title" href="index.html">{html.escape(title)}</a>
-{_toc(secs, s.id)}
+{_nav(chapters, ch)}
 </nav>
 <main>
+<header><h1 class="chapter-title">{h1}</h1></header>
+{_page_toc(page)}
 {body}
 <nav class="pager" aria-label="Bläddra">{prev_link}{next_link}</nav>
 </main>
 </body>
 </html>
 """
-        target = book_dir / f"{s.id}.html"
-        target.write_text(page, encoding="utf-8")
+        target = book_dir / ch.page
+        target.write_text(doc, encoding="utf-8")
         written.append(target)
     return written
+
+
+def _plain_text(markdown: str) -> str:
+    return re.sub(r"<[^>]+>", "", _inline(markdown))

@@ -37,13 +37,6 @@ def default_build(tmp_path_factory):
     return out, index
 
 
-def _chapter_paths(node):
-    out = []
-    for item in node:
-        out += _chapter_paths(item["chapters"]) if isinstance(item, dict) else [item]
-    return out
-
-
 @slow
 def test_all_sections_built_in_report_order(default_build):
     out, index = default_build
@@ -51,13 +44,139 @@ def test_all_sections_built_in_report_order(default_build):
     secs = sections.sections()
     assert sorted(p.stem for p in (out / "notebooks").glob("*.ipynb")) == sorted(s.id for s in secs)
     assert sorted(p.stem for p in (out / "_book").glob("*.html")) == sorted(s.id for s in secs)
-    # _quarto.yml (after the build) lists exactly the executed notebooks, in report order
-    cfg = yaml.safe_load((paths.ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-    listed = _chapter_paths(cfg["book"]["chapters"]) + cfg["book"]["appendices"]
-    assert [Path(p).stem for p in listed] == [s.id for s in secs]
     # every section has computed content: tables (CSV) were written for each
     for s in secs:
         assert list((out / "tables" / s.id).glob("tbl-*.csv")), f"no table in section {s.id}"
+
+
+def _staged_quarto_project(out: Path, tmp: Path, kind: str = "national") -> Path:
+    """The Quarto project `dimios build` renders, made from a finished report."""
+    root = tmp / f"quarto-{kind}"
+    shutil.copytree(out / "notebooks", root / "notebooks")
+    return quarto.stage_project(root, kind, sections.sections(kind))
+
+
+@slow
+def test_quarto_project_obeys_the_book_rules(default_build, tmp_path):
+    from tests.test_quarto import _assert_book_rules
+
+    out, _ = default_build
+    root = _staged_quarto_project(out, tmp_path)
+    files = _assert_book_rules(root, "national")
+    assert [Path(f).stem for f in files] == ["index"] + [s.id for s in sections.sections()[1:]]
+
+
+def _display_outputs(nb_path: Path):
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            if o.get("output_type") in ("display_data", "execute_result"):
+                yield o
+
+
+@slow
+def test_every_display_output_is_quarto_markdown(default_build):
+    """Quarto renders text/html of an output when there is one and ignores text/markdown:
+    every output is Markdown only, tables with caption and label, figures with caption,
+    label and alt text."""
+    out, _ = default_build
+    n_tables = n_figures = 0
+    for nb_path in sorted((out / "notebooks").glob("*.ipynb")):
+        for o in _display_outputs(nb_path):
+            assert set(o["data"]) == {"text/markdown", "text/plain"}, (nb_path.name, set(o["data"]))
+            md = o["data"]["text/markdown"]
+            assert md.endswith("\n\n"), nb_path.name  # a block of its own (output: asis)
+            md = md.strip()
+            if md.startswith("|"):
+                assert re.search(r"\n\n: \S.* \{#tbl-[a-z0-9-]+\}$", md), (nb_path.name, md[-200:])
+                n_tables += 1
+            if md.startswith("!["):
+                assert re.fullmatch(r'!\[[^\n]+\]\(data:image/png;base64,[A-Za-z0-9+/=]+\)'
+                                    r'\{#fig-[a-z0-9-]+ fig-alt="[^"\n]{20,}"\}', md), nb_path.name
+                n_figures += 1
+    assert n_tables >= 100 and n_figures >= 35
+
+
+def _numbers(html_text: str, kind: str) -> dict[str, str]:
+    """label -> number of the tables (kind "tbl") or figures ("fig") of a page."""
+    if kind == "tbl":
+        found = re.findall(r'<table id="(tbl-[^"]+)"><caption>Tabell\u00a0([0-9A-Z.]+):', html_text)
+    else:
+        found = re.findall(r'<figure class="dimios-figure" id="(fig-[^"]+)">.*?<figcaption>Figur\u00a0([0-9A-Z.]+):',
+                           html_text, re.S)
+    return dict(found)
+
+
+def _quarto_numbering(root: Path, kind: str) -> dict[str, str]:
+    """What Quarto numbers: chapters in the order of the generated book configuration (the
+    home page unnumbered, appendices lettered), tables and figures counted per chapter in
+    the order of their labels."""
+    import nbformat
+
+    prof = yaml.safe_load(quarto.profile_file(kind, root).read_text(encoding="utf-8"))
+
+    def flatten(items):
+        return [x for i in items for x in (flatten(i["chapters"]) if isinstance(i, dict) else [i])]
+
+    numbers, chapter = {}, 0
+    for appendix, files in ((False, flatten(prof["book"]["chapters"])), (True, prof["book"].get("appendices", []))):
+        for k, f in enumerate(files):
+            nb = nbformat.read(root / f, as_version=4)
+            first = nb.cells[0].source
+            if appendix:
+                prefix = chr(ord("A") + k) + "."
+            elif "{.unnumbered}" in first:
+                prefix = ""
+            else:
+                chapter += 1
+                prefix = f"{chapter}."
+            count = {"tbl": 0, "fig": 0}
+            md = "\n".join(o["data"]["text/markdown"] for o in _display_outputs(root / f))
+            for kind_, label in re.findall(r"\{#(tbl|fig)-([a-z0-9-]+)", md):
+                count[kind_] += 1
+                numbers[f"{kind_}-{label}"] = f"{prefix}{count[kind_]}"
+    return numbers
+
+
+@slow
+def test_both_editions_number_the_same_tables_and_figures(default_build, tmp_path):
+    out, _ = default_build
+    root = _staged_quarto_project(out, tmp_path)
+    expected = _quarto_numbering(root, "national")
+    shown = {}
+    for page in (out / "_book").glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        shown.update(_numbers(text, "tbl"))
+        shown.update(_numbers(text, "fig"))
+        assert "?@" not in text, page.name  # every cross-reference resolves
+    assert shown == expected
+    assert len(expected) >= 135 and all(re.fullmatch(r"([0-9]+|[A-Z])\.[0-9]+|[0-9]+", n) for n in expected.values())
+
+
+@slow
+@pytest.mark.skipif(shutil.which("quarto") is None, reason="Quarto is not installed (DEVELOPERS.md)")
+def test_quarto_renders_the_book_as_the_nbconvert_edition_numbers_it(default_build, tmp_path):
+    """With a real Quarto: the HTML book has chapter titles everywhere, one caption prefix,
+    the same table and figure numbers as the nbconvert edition, resolved cross-references
+    and search entries for sections."""
+    out, _ = default_build
+    root = _staged_quarto_project(out, tmp_path)
+    book = tmp_path / "quarto-book"
+    quarto.assemble_quarto(shutil.which("quarto"), root, "national", book, pdf=False)
+    quarto_numbers = {}
+    for page in sorted(book.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        title = re.search(r"<title>(.*?)</title>", text).group(1)
+        assert ".ipynb" not in text.split("<main")[0] and ".html" not in title, page.name
+        assert "?@" not in text and "Tabell&nbsp;1: Tabell" not in text, page.name
+        for label, number in re.findall(r'<div id="((?:tbl|fig)-[^"]+)" class="quarto-float.*?'
+                                        r'<figcaption[^>]*>\s*(?:Tabell|Figur)&nbsp;([0-9A-Z.]+):', text, re.S):
+            quarto_numbers[label] = number
+    assert quarto_numbers == _quarto_numbering(root, "national")
+    search = json.loads((book / "search.json").read_text(encoding="utf-8"))
+    assert sum("#" in entry["href"] for entry in search) > 100  # sections, not just pages
 
 
 @slow
@@ -507,9 +626,6 @@ def test_warm_kernels_and_prepared_data_give_byte_identical_output(tmp_path, mon
     principles = [s for s in secs if s.notebook == "principle.ipynb"]
     subset = [s for s in secs if s.notebook != "principle.ipynb"] + [principles[0], principles[21]]  # every notebook
     monkeypatch.setitem(sections.REPORTS, "test-subset", lambda: subset)
-    config = tmp_path / "_quarto.yml"  # the build writes this report's chapter list here, not into the project
-    shutil.copyfile(paths.ROOT / "_quarto.yml", config)
-    monkeypatch.setattr(quarto, "quarto_config", lambda kind="national": config)
     data = tmp_path / "small.parquet"
     synthetic.write_panel(data, scale=0.1)
     out = tmp_path / "rapport-åäö"

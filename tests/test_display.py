@@ -1,6 +1,10 @@
-"""Swedish number formatting and the dual (Quarto markdown / HTML) output of tables and figures."""
+"""Swedish number formatting and the Quarto Markdown output of prose, tables and figures."""
+
+import io
+import re
 
 import pandas as pd
+import pytest
 
 from dimios import display as d
 
@@ -14,31 +18,79 @@ def test_swedish_numbers():
     assert d.join_sv(["a", "b", "c"]) == "a, b och c" and d.join_sv(["a"]) == "a"
 
 
-def test_markdown_to_html_translates_quarto_syntax():
-    html = d.markdown_to_html("# Titel {.unnumbered}\n\n::: {.callout}\n**Obs.** Text.\n:::\n")
-    assert "<h1>Titel</h1>" in html and "{.unnumbered}" not in html
-    assert '<div class="callout">' in html and ":::" not in html
+def _shown(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    return shown
 
 
-def test_table_and_figure_bundles(tmp_path, monkeypatch):
+def test_outputs_are_quarto_markdown_only(tmp_path, monkeypatch):
+    """Quarto would take a text/html version over text/markdown: there is none."""
+    shown = _shown(monkeypatch)
+    pub = d.Publisher(tmp_path, "p01-x")
+    pub.markdown("## Rubrik\n\nText.")
+    pub.callout("Alla svar ingår.", title="Byggläge")
+    pub.table(pd.DataFrame({"År": ["2020"], "Andel": [12.345]}), "spread", "Andel per år")
+    for bundle in shown:
+        assert set(bundle) == {"text/markdown", "text/plain"}
+    # each output a block of its own (Quarto places them one after the other)
+    assert shown[0]["text/markdown"] == "## Rubrik\n\nText.\n\n"
+    assert shown[1]["text/markdown"] == '::: {.callout-note title="Byggläge"}\nAlla svar ingår.\n:::\n\n'
+    with pytest.raises(ValueError):
+        pub.callout("x", kind="info")
+    assert pub.ref("tbl", "spread") == "@tbl-p01-x-spread" and pub.ref("fig", "trend", capital=True) == \
+        "@Fig-p01-x-trend"
+
+
+def test_table_bundle(tmp_path, monkeypatch):
+    shown = _shown(monkeypatch)
+    pub = d.Publisher(tmp_path, "p01-x")
+    df = pd.DataFrame({"År": ["2020", "2021"], "Andel": [12.345, 1234.5], "Not": ["**fet** | rad", "–"],
+                       "Ändring": ["+2,3", "−1,0"]})
+    pub.table(df, "spread", "Andel per år")
+    md = shown[-1]["text/markdown"]
+    lines = md.splitlines()
+    assert lines[0] == "| År | Andel | Not | Ändring |"
+    # first column (row names) and text left, numbers right
+    assert re.fullmatch(r"\|:-+\|-+:\|:-+\|-+:\|", lines[1])
+    assert lines[2] == "| 2020 | 12,3 | **fet** \\| rad | +2,3 |" and "1\u202f234,5" in lines[3]
+    assert lines[-3:] == ["", ": Andel per år {#tbl-p01-x-spread}", ""] and md.endswith("}\n\n")
+    assert (tmp_path / "p01-x" / "tbl-spread.csv").read_text().startswith("År,Andel")
+    pub.table(df, "other", "Annan", align="lllc")
+    assert re.search(r"\|:-+:\|$", shown[-1]["text/markdown"].splitlines()[1])
+    with pytest.raises(ValueError, match="align"):
+        pub.table(df, "bad", "Fel", align="lr")
+
+
+def test_wide_tables_get_relative_column_widths():
+    """Dashes under the header give each column's share when a table is wider than a line
+    (pandoc, and so Quarto, then wraps the cells within the page): long prose gets the most."""
+    df = pd.DataFrame({"Nivå": ["1. Kort", "2. Kort"], "Kännetecken": ["ord " * 100, "ord " * 120],
+                       "Risker": ["en risk; en till", "en risk"], "Antal organisationer": ["12", "1\u202f234"]})
+    md = d._markdown_table(d._format_frame(df, {}, False), "Trappa", "tbl-x", None)
+    widths = [len(c.strip(":")) for c in md.splitlines()[1].strip("|").split("|")]
+    assert widths[1] > 2 * widths[2] > 2 * widths[0] and widths[1] < 20 * widths[0]
+    assert widths[3] == round(3 * len("organisationer") ** 0.5)  # the header's longest word
+
+
+def test_figure_bundle(tmp_path, monkeypatch):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
+    shown = _shown(monkeypatch)
     pub = d.Publisher(tmp_path, "p01-x")
-    pub.table(pd.DataFrame({"År": ["2020"], "Andel": [12.345]}), "spread", "Andel per år")
-    md, htm = shown[-1]["text/markdown"], shown[-1]["text/html"]
-    assert "| År | Andel |" in md and ": Andel per år {#tbl-p01-x-spread}" in md and "12,3" in md
-    assert '<table id="tbl-p01-x-spread">' in htm and "<caption>" in htm
-    assert (tmp_path / "p01-x" / "tbl-spread.csv").read_text().startswith("År,Andel")
-    fig, ax = plt.subplots()
+    fig, ax = plt.subplots(figsize=(4, 2))
     ax.plot([1, 2])
-    pub.figure(fig, "trend", "Trend", "En linje som stiger")
-    md, htm = shown[-1]["text/markdown"], shown[-1]["text/html"]
-    assert '{#fig-p01-x-trend fig-alt="En linje som stiger"}' in md
-    assert 'alt="En linje som stiger"' in htm and "<figcaption>" in htm
+    pub.figure(fig, "trend", "Trend [år]", 'En "linje" som stiger')
+    md = shown[-1]["text/markdown"]
+    assert set(shown[-1]) == {"text/markdown", "text/plain"}
+    assert md.startswith("![Trend \\[år\\]](data:image/png;base64,")
+    assert md.endswith('){#fig-p01-x-trend fig-alt="En \'linje\' som stiger"}\n\n')
     png = (tmp_path / "p01-x" / "fig-trend.png").read_bytes()
     assert png.startswith(b"\x89PNG") and b"Software" not in png  # no tool/time metadata
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:  # print quality in the PDF edition
+        assert round(img.info["dpi"][0]) >= 200 and img.width >= 4 * 200 * 0.9

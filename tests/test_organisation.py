@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from dimios import build, instrument, io, paths, quarto, sections, synthetic
+from dimios import build, instrument, io, paths, sections, synthetic
 from dimios import organisation as org
 
 DATA = paths.ROOT / "tests" / "data" / "organisation"
@@ -298,15 +298,8 @@ def test_shipped_reference_covers_every_principle_and_year():
     assert "syntetiska" in ref.label_sv and "publicerade" in ref.label_sv
 
 
-# ------------------------------------------------------------------ sections and Quarto profile
-def _chapter_paths(node):
-    out = []
-    for item in node:
-        out += _chapter_paths(item["chapters"]) if isinstance(item, dict) else [item]
-    return out
-
-
-def test_organisation_sections_and_quarto_profile():
+# ------------------------------------------------------------------ sections
+def test_organisation_sections():
     secs = sections.sections("organisation")
     assert secs[0].id == "index" and secs[-1].appendix
     assert len({s.id for s in secs}) == len(secs)
@@ -321,26 +314,6 @@ def test_organisation_sections_and_quarto_profile():
             assert len("".join(c["source"]).strip().splitlines()) == 1
         for name in s.parameters:
             assert f"{name} = " in "".join(params[0]["source"])
-    config = quarto.quarto_config("organisation")
-    assert config.name == "_quarto-organisation.yml"
-    text = config.read_text(encoding="utf-8")
-    assert quarto.chapters_block(secs) in text
-    cfg = yaml.safe_load(text)
-    listed = _chapter_paths(cfg["book"]["chapters"]) + cfg["book"]["appendices"]
-    assert listed == [f"report/notebooks/{s.output_name}" for s in secs]
-    assert cfg["book"]["title"] != yaml.safe_load((paths.ROOT / "_quarto.yml").read_text())["book"]["title"]
-    assert quarto.quarto_config("national") == paths.ROOT / "_quarto.yml"
-
-
-def test_staged_quarto_project_for_the_profile(tmp_path):
-    (tmp_path / "notebooks").mkdir()
-    root = quarto.stage_quarto_project(tmp_path, profile="organisation")
-    base = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))
-    prof = yaml.safe_load((root / "_quarto-organisation.yml").read_text(encoding="utf-8"))
-    # Quarto concatenates lists when merging a profile: the staged base has no chapters of its own
-    assert "chapters" not in base["book"] and "appendices" not in base["book"]
-    assert base["book"]["title"] and base["project"]["type"] == "book"
-    assert _chapter_paths(prof["book"]["chapters"])[0] == "report/notebooks/index.ipynb"
 
 
 # ------------------------------------------------------------------ end to end
@@ -526,7 +499,8 @@ def test_wholly_suppressed_report_says_so_and_claims_no_single_year(export_data,
         chapter.dimension_figure(rep, dim.id, pub)
         chapter.principle_details(rep, dim.id, pub)
     text = rec.text
-    assert "**Inga resultat kan visas.** Organisationen har färre än 5 svar varje år (2022 och 2023)" in text
+    assert ('::: {.callout-note title="Inga resultat kan visas"}\n'
+            "Organisationen har färre än 5 svar varje år (2022 och 2023)") in text
     assert "bara ett år" not in text
     assert ("Inget år har tillräckligt många svar (minst 5) för att visas, så någon förändring kan inte visas. "
             "(År som döljs för att de har färre än 5 svar: 2022 och 2023.)") in text

@@ -167,7 +167,7 @@ def test_chapter_on_too_few_answers_says_why_and_goes_on(tmp_path, monkeypatch):
     ctx = _ctx(_panel(30), tmp_path)
     rec, res = _run(ALL, ctx, tmp_path, monkeypatch)
     text = rec.text
-    assert "**Litet underlag.**" in text
+    assert '::: {.callout-note title="Litet underlag"}' in text
     assert ("**Faktoranalysen (KMO, Bartletts test, parallellanalys och lösningen med 6 faktorer) kan inte beräknas "
             "på dessa data:** underlaget har 30 fullständiga svar på de 26 påståendena, och minst 50 behövs.") in text
     assert "**Den bekräftande faktoranalysen kan inte beräknas på dessa data:**" in text

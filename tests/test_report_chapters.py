@@ -218,7 +218,7 @@ def test_data_appendix_on_the_synthetic_panel(panel_ctx, panel_output):
     r = panel_ctx.responses
     n_org, n_resp = r["organisation_id"].nunique(), len(r)
     assert n_org > 400 and n_resp > 25_000
-    assert "**Syntetiska data.**" in text
+    assert '::: {.callout-note title="Syntetiska data"}' in text
     assert f"| Organisationer (avsnitt 2.4) | fler än 400 | {display.count(n_org)} (2020–2023) |" in \
         "\n".join(panel_output.tables)
     assert f"| Respondenter (avsnitt 2.4) | fler än {display.count(25000)} | {display.count(n_resp)} (2020–2023) |" \

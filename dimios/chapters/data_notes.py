@@ -83,10 +83,11 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
     first, last = counts["year"].iloc[0], counts["year"].iloc[-1]
     pub.markdown(
         "# Om data\n\n"
-        "::: {.callout}\n**Syntetiska data.** Den här rapporten bygger på projektets syntetiska panel, inte på "
-        "verkliga svar. Panelen är framtagen för att likna de nationella data som ligger bakom den publicerade "
-        "rapporten, men ingen organisation och inget svar i den är verkligt. Slutsatser om offentlig sektor kan "
-        "inte dras från den.\n:::\n\n"
+        + d.callout_markdown(
+            "Den här rapporten bygger på projektets syntetiska panel, inte på "
+            "verkliga svar. Panelen är framtagen för att likna de nationella data som ligger bakom den publicerade "
+            "rapporten, men ingen organisation och inget svar i den är verkligt. Slutsatser om offentlig sektor kan "
+            "inte dras från den.", title="Syntetiska data") + "\n"
         "DiMiOS svarsdata på respondentnivå är inte offentliga. För att rapporten ändå ska kunna byggas, prövas och "
         "granskas följer projektet med en syntetisk panel som kommandot `dimios synth` skapar (frö "
         f"{p['seed']}); alla parametrar och mål står i `dimios/synthetic.yml`. Organisationerna heter "

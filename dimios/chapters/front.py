@@ -17,14 +17,14 @@ def title_and_mode(ctx: ReportData, pub: d.Publisher) -> None:
         f"{trends.years_sv(ctx.years)} utifrån enkätverktyget DiMiOS: en generell mognadstrappa, en mognadstrappa "
         f"och en spridningstabell för var och en av de {n_principles} principerna, utvecklingen över tid och en "
         "kvalitetskontroll av mätinstrumentet. Allt "
-        "innehåll – tabeller, figurer och siffror i texten – beräknas från svarsdata när rapporten byggs.\n\n"
-        f"::: {{.callout}}\n**Byggläge.** {ctx.mode_sv}\n:::\n"
+        "innehåll – tabeller, figurer och siffror i texten – beräknas från svarsdata när rapporten byggs."
     )
+    pub.callout(ctx.mode_sv, title="Byggläge")
     if "synthetic" in ctx.source or "SYN-" in str(ctx.responses["organisation_id"].iloc[0]):
-        pub.markdown(
-            "::: {.callout}\n**Syntetiska data.** Rapporten är byggd på projektets syntetiska standardpanel, som är "
+        pub.callout(
+            "Rapporten är byggd på projektets syntetiska standardpanel, som är "
             "kalibrerad mot den publicerade rapportens spridningstabeller och trender men inte innehåller några "
-            "verkliga organisationer eller svar.\n:::\n"
+            "verkliga organisationer eller svar.", title="Syntetiska data"
         )
 
 

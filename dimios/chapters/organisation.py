@@ -65,33 +65,27 @@ def title(rep: OrganisationReport, pub: d.Publisher) -> None:
         f"26 principer {span}: värde och mognadsnivå per princip och år bredvid den nationella bilden, vad "
         "nivån innebär och vad som rekommenderas för att nå nästa nivå, skillnader mellan verksamhetsområden, "
         "förändringen sedan föregående mätning och en egen kvalitetskontroll av svaren. Allt är beräknat på den "
-        "egna datorn när rapporten byggdes; inga svar har lämnat den.\n\n"
-        f"::: {{.callout}}\n**Byggläge.** {rep.ctx.mode_sv}\n:::\n\n"
-        f"::: {{.callout}}\n**Jämförelse.** Organisationen jämförs med {rep.reference.label_sv}. "
-        f"{rep.reference.reason_sv}\n:::\n"
+        "egna datorn när rapporten byggdes; inga svar har lämnat den."
     )
+    pub.callout(rep.ctx.mode_sv, title="Byggläge")
+    pub.callout(f"Organisationen jämförs med {rep.reference.label_sv}. {rep.reference.reason_sv}", title="Jämförelse")
     if rep.reference.kind == "shipped":
-        pub.markdown(
-            "::: {.callout}\n**Syntetiska nationella medelvärden.** De nationella medelvärdena i rapporten kommer från "
+        pub.callout(
+            "De nationella medelvärdena i rapporten kommer från "
             "projektets syntetiska standardpanel och är inte uppmätta värden; fördelningen över nivåerna är den "
-            "publicerade.\n:::\n"
+            "publicerade.", title="Syntetiska nationella medelvärden"
         )
     if _is_synthetic(rep):
-        pub.markdown(
-            "::: {.callout}\n**Syntetiska data.** Organisationen och dess svar är syntetiska (projektets "
-            "testdata), inte en verklig organisation.\n:::\n"
+        pub.callout(
+            "Organisationen och dess svar är syntetiska (projektets "
+            "testdata), inte en verklig organisation.", title="Syntetiska data"
         )
     if rep.latest is None:
-        pub.markdown(
-            f"::: {{.callout}}\n**Inga resultat kan visas.** Organisationen har {rep.mark} varje år "
-            f"({d.join_sv(str(y) for y in rep.years) or 'inga år'}), och integritetsgränsen döljer då varje värde "
-            "i rapporten.\n:::\n"
-        )
+        pub.callout(f"Organisationen har {rep.mark} varje år ({d.join_sv(str(y) for y in rep.years) or 'inga år'}), "
+                    "och integritetsgränsen döljer då varje värde i rapporten.", title="Inga resultat kan visas")
     elif rep.hidden_years:
-        pub.markdown(
-            f"::: {{.callout}}\n**Integritet.** År med {rep.mark} visas inte: "
-            f"{d.join_sv(str(y) for y in rep.hidden_years)}.\n:::\n"
-        )
+        pub.callout(f"År med {rep.mark} visas inte: {d.join_sv(str(y) for y in rep.hidden_years)}.",
+                    title="Integritet")
 
 
 def respondents(rep: OrganisationReport, pub: d.Publisher) -> None:

@@ -46,7 +46,9 @@ def ladder_table(principle_id: str, pub: d.Publisher) -> None:
             "Risker": "; ".join(_marked(lv, "risks")),
             "Rekommendationer": " ".join(_marked(lv, "recommendations")),
         })
-    pub.markdown("## Mognadstrappa")
+    pub.markdown(f"## Mognadstrappa\n\n{pub.ref('tbl', 'ladder', capital=True)} beskriver de fyra nivåerna: vad som "
+                 "kännetecknar organisationer på nivån, vilka risker som är typiska där och vad som rekommenderas "
+                 "för att ta nästa steg.")
     pub.table(pd.DataFrame(rows), "ladder", f"Mognadstrappa för {p.name_sv.lower()}: kännetecken, risker och "
               "rekommendationer per nivå", align="llll")
     own = ladders.own_items(principle_id)
@@ -133,9 +135,13 @@ def spread_section(ctx: ReportData, principle_id: str, pub: d.Publisher) -> None
     csv = rows.reset_index()[["year", *[f"level_{k}_n" for k in range(1, n_levels + 1)],
                               *[f"level_{k}_pct" for k in range(1, n_levels + 1)], "n"]]
     csv["answers"] = answers.to_numpy()
-    pub.markdown("## Fördelning av organisationer i mognadsnivåerna")
+    pub.markdown(f"## Fördelning av organisationer i mognadsnivåerna\n\n"
+                 f"{pub.ref('tbl', 'spread', capital=True)} visar för varje år hur stor andel av organisationerna "
+                 f"som låg på respektive mognadsnivå och motsvarar tabell {p.table}.1 i den publicerade rapporten. "
+                 f"{pub.ref('fig', 'spread', capital=True)} visar samma fördelning som staplar.")
     pub.table(table, "spread", f"Andel organisationer per mognadsnivå och år, {p.name_sv.lower()} "
-              "(procent, avrundat; tom cell = ingen organisation)", csv=csv)
+              f"(procent, avrundat; tom cell = ingen organisation); tabell {p.table}.1 i den publicerade rapporten",
+              csv=csv)
 
     fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(rows) + 1.4))
     left = np.zeros(len(rows))
@@ -218,7 +224,7 @@ def mean_and_trend(ctx: ReportData, principle_id: str, pub: d.Publisher, thresho
         verb = "steg" if tr["high_last"] > tr["high_first"] else "sjönk"
         share_text = f"Andelen organisationer på {upper_sv} {verb} från {h0} år {first} till {h1} år {last}."
     text = (
-        f"Mellan {first} och {last} har medelvärdet för {name} {direction}, från "
+        f"Mellan {first} och {last} har medelvärdet för {name} {direction} ({pub.ref('tbl', 'mean')}), från "
         f"{d.pct(tr['first_mean'], 1)} till {d.pct(tr['last_mean'], 1)} "
         f"({d.signed(tr['change'], 1)} procentenheter).{gap_text} Med gränsen ±{d.num(thr, 0)} procentenheter "
         f"klassas utvecklingen som **{trends.CLASS_SV[tr['trend']]}**. {share_text} {low_text}"

@@ -281,11 +281,12 @@ def introduction(ctx: ReportData, pub: d.Publisher) -> dict:
              "använder svaren som är fullständiga för just den gruppen.")
     factor_min = max(MIN_FACTOR_N, len(_items()) + 1)
     if n_complete < factor_min:
-        text += (f"\n\n::: {{.callout}}\n**Litet underlag.** Faktoranalyserna kräver minst {d.count(factor_min)} "
-                 f"fullständiga svar och Cronbachs alfa minst {d.count(MIN_ALPHA_N)} för en grupp av principer. "
-                 "Med färre svar blir skattningarna inte bara osäkra utan ofta omöjliga (korrelationsmatrisen blir "
-                 "singulär). Ett mått som inte kan beräknas redovisas därför som ej beräkningsbart, med skälet, i "
-                 "stället för med ett tal.\n:::")
+        text += "\n\n" + d.callout_markdown(
+            f"Faktoranalyserna kräver minst {d.count(factor_min)} "
+            f"fullständiga svar och Cronbachs alfa minst {d.count(MIN_ALPHA_N)} för en grupp av principer. "
+            "Med färre svar blir skattningarna inte bara osäkra utan ofta omöjliga (korrelationsmatrisen blir "
+            "singulär). Ett mått som inte kan beräknas redovisas därför som ej beräkningsbart, med skälet, i "
+            "stället för med ett tal.", title="Litet underlag")
     pub.markdown(text)
     return {"n": n, "n_complete": n_complete, "mode": ctx.mode_sv}
 
