@@ -173,7 +173,7 @@ def test_root_project_points_at_the_report(tmp_path):
         shutil.copyfile(paths.ROOT / name, tmp_path / name)
     assert quarto.write_root_project("national", secs, out, root=tmp_path) is True
     files = _assert_book_rules(tmp_path, "national")
-    assert files[1] == "report/notebooks/ladder.ipynb"
+    assert files[1:] == [f"report/notebooks/{s.output_name}" for s in secs[1:]]
     prof = yaml.safe_load(quarto.profile_file("national", tmp_path).read_text(encoding="utf-8"))
     assert prof["project"]["output-dir"] == "report/_book"
     # a report outside the project is left alone
