@@ -205,7 +205,7 @@ def development(ctx: ReportData, pub: d.Publisher) -> None:
         "stegen, vilka risker som hör till varje steg och vad organisationen kan göra för att ta sig vidare. "
         "Underlaget var en metaanalys av tidigare studier, främst konsortiets egna, där forskarna sökte mönster som "
         "återkom i hur organisationer agerar. Mönstren stämdes därefter av mot forskningslitteraturen. Resultatet "
-        f"är de {number_sv(size['ladders'])} trapporna i den här rapporten (tabellen nedan).\n\n"
+        f"är de {number_sv(size['ladders'])} trapporna i den här rapporten ({pub.ref('tbl', 'ladder-contents')}).\n\n"
     )
     contents = ladder_contents()
     shown = pd.DataFrame({"Steg": contents["level"].astype(str), "Risker": contents["risks"],

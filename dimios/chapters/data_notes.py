@@ -101,7 +101,7 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
         "1. **Antal organisationer per år.** Den publicerade rapporten anger bara andelar, avrundade till hela "
         "procent. För varje år söktes det minsta antal organisationer som kan ge exakt de publicerade andelarna i "
         "alla principers tabeller samtidigt (med avrundning uppåt vid halva procent); panelen har just så många "
-        "organisationer med poäng varje år (tabellen nedan).\n"
+        f"organisationer med poäng varje år ({pub.ref('tbl', 'data-per-year')}).\n"
         "2. **Antal per steg.** För varje princip och år fördelades organisationerna på stegen med de heltal "
         "som ligger närmast de publicerade andelarna och avrundas till dem.\n"
         f"3. **Deltagande.** {d.count(p['organisations_total'])} organisationer delar på årens platser: varje år "
@@ -151,7 +151,8 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
         ("Respondenter (avsnitt 2.4)", f"fler än {d.count(cal['published_respondents'])}",
          f"{d.count(cal['respondents'])} ({first}–{last})"),
     ]
-    pub.markdown("## Vad panelen återger\n\nTabellen visar de publicerade uppgifter panelen är kalibrerad mot och "
+    pub.markdown(f"## Vad panelen återger\n\n{pub.ref('tbl', 'data-calibration', capital=True)} visar de publicerade "
+                 "uppgifter panelen är kalibrerad mot och "
                  "hur väl den träffar dem. Reliabilitet, faktorstruktur och validitet prövas i kapitlet om "
                  "kvalitetskontroll, och varje cell jämförs med den publicerade i bilagan "
                  f"*{title('reconciliation')}*.")

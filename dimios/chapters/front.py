@@ -49,7 +49,8 @@ def headline(ctx: ReportData, pub: d.Publisher) -> None:
     n_org = ctx.responses["organisation_id"].nunique()
     span = trends.years_sv(ctx.years)
     text = (f"## Sammanfattning\n\nUnderlaget omfattar {d.plural(n_org, 'organisation', 'organisationer')} och "
-            f"{d.count(len(ctx.responses))} svar från {'år' if first == last else 'åren'} {span}. ")
+            f"{d.count(len(ctx.responses))} svar från {'år' if first == last else 'åren'} {span} "
+            f"({pub.ref('tbl', 'headline')}). ")
     if first == last:
         text += (f"Den totala digitala mognaden (medel av alla principer och organisationer) var "
                  f"{d.pct(means.loc[last, 'overall'], 1)}. Underlaget har bara ett år, så rapporten visar läget "

@@ -375,7 +375,8 @@ def uncertainty_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame |
     text = (
         f"Organisationerna som mäts är inte desamma varje år: av de {d.count(n_last)} organisationerna {last} "
         f"mättes {d.count(n_same)} även {first}. En del av en förändring kan därför bero på vilka som mäts "
-        "(sammansättningen) snarare än på att organisationerna har ändrats. Jämförelsen nedan räknar trenden "
+        "(sammansättningen) snarare än på att organisationerna har ändrats. Jämförelsen i "
+        f"{pub.ref('fig', 'overview-composition')} räknar trenden "
         f"också bara för de {d.count(n_same)} organisationer som mättes båda åren (i bootstrapen "
         f"dras då samma organisationer båda åren). Den totala mognaden ändrades med {d.signed(d_all, 1)} procentenheter "
         f"för alla organisationer och {d.signed(d_same, 1)} för samma organisationer. "

@@ -398,7 +398,8 @@ def careless_section(ctx: ReportData, pub: d.Publisher, truth: str | Path = "") 
         "## Slarviga svar\n\n"
         "En respondent som inte läser påståendena – som svarar samma sak på allt, slumpar eller följer ett mönster – "
         "kan göra att organisationens mognad ser högre eller lägre ut än den är. Fem algoritmer bedömer därför "
-        "varje svar, var och en från sin sida (tabellen nedan). Ett svar räknas som slarvigt när minst "
+        f"varje svar, var och en från sin sida ({pub.ref('tbl', 'quality-careless-rules')}). Ett svar räknas som "
+        "slarvigt när minst "
         f"{min_flags} av de {len(careless.INDICES)} flaggar det; en enskild flagga räcker inte, eftersom varje algoritm för sig "
         "också flaggar en del omsorgsfulla svar. Flaggor sätts bara för svar med minst "
         f"{d.count(th.get('min_answered', 0))} besvarade påståenden; gränserna nedan är de som användes när "
@@ -1034,7 +1035,8 @@ def reliability_section(ctx: ReportData, pub: d.Publisher, cfa: dict | None = No
         raise_dim = [p for p in items if within.loc[p, "alpha_if_deleted"] > dim_alpha[p]]
         weakest = aid["item_rest_r"].idxmin()
         pub.markdown(
-            "Tabellen nedan visar vad alfa blir om en princip tas bort, för hela instrumentet och inom principens "
+            f"{pub.ref('tbl', 'quality-alpha-if-deleted', capital=True)} visar vad alfa blir om en princip tas "
+            "bort, för hela instrumentet och inom principens "
             "dimension, och principens korrelation med summan av övriga principer. "
             + ("Ingen princip höjer alfa om den tas bort, vare sig för instrumentet eller för dimensionen"
                if not raise_inst and not raise_dim else
