@@ -105,12 +105,13 @@ for s in sections.sections():
     params = build.section_parameters(s, {}, build_paths)
     if s.notebook not in code:
         nb = nbformat.read(paths.NOTEBOOKS / s.notebook, as_version=4)
-        code[s.notebook] = [c.source for c in nb.cells if c.cell_type == "code"
-                            and "parameters" not in c.metadata.get("tags", [])]
-    ns = dict(params)
+        code[s.notebook] = [c.source for c in nb.cells if c.cell_type == "code"]
+    ns = {}
     with contextlib.redirect_stdout(io.StringIO()):
-        for src in code[s.notebook]:
+        for i, src in enumerate(code[s.notebook]):
             exec(compile(src, s.notebook, "exec"), ns)
+            if i == 0:  # the parameters cell, then the build's values (as papermill injects them)
+                ns.update(params)
 print(json.dumps({"seconds": time.perf_counter() - t0}))
 '''
 
@@ -135,8 +136,10 @@ def main() -> None:
         cold, cold_mem, stderr = _measure(_cli(tmp / "report", "--no-cache", *jobs))
         rows.append(("cold build (--no-cache)", cold, cold_mem))
         (tmp / "work").mkdir()
-        res = subprocess.run([sys.executable, "-c", IN_PROCESS, str(tmp / "work")], cwd=paths.ROOT, check=True,
+        res = subprocess.run([sys.executable, "-c", IN_PROCESS, str(tmp / "work")], cwd=paths.ROOT,
                              capture_output=True, text=True)
+        if res.returncode != 0:
+            raise SystemExit(f"in-process run failed:\n{res.stderr[-3000:]}")
         limit = json.loads(res.stdout.strip().splitlines()[-1])["seconds"]
         rows.append(("in-process limit (one process, no kernels)", limit, None))
         noop, noop_mem, noop_err = _measure(_cli(tmp / "report"))

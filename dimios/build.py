@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
@@ -51,6 +52,8 @@ LOCK_FILE = ".dimios-build.lock"
 MANIFEST = ".dimios-build.json"
 CACHE_DIR = ".cache"
 WORK_PREFIX = "dimios-work-"
+UNKNOWN_SECONDS = 10.0       # run time assumed for a section no earlier build timed
+SECONDS_PER_WORKER = 5.0     # below this much work per worker, another warm kernel costs more than it saves
 CONTENT_SUFFIXES = {".yml", ".yaml", ".csv", ".css", ".json", ".txt", ".md"}
 CONTENT_ROOTS = [paths.LADDERS, paths.REFERENCE, paths.ROOT / "dimios"]
 ASSEMBLY_FILES = ["_quarto.yml", "_quarto-pdf.yml"]  # the book's styles are in dimios/styles (content files)
@@ -525,6 +528,7 @@ class Progress:
         self.done += 1
         if self.bar is not None:
             self.bar.update(1)
+            self.bar.refresh()
         else:
             width = len(str(self.total))
             self._line(f"[{self.done:>{width}}/{self.total}] {name} ({seconds:.1f} s)")
@@ -739,40 +743,58 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
         key_user["organisation"] = requested_org or ""
     data_label = data_opt.name if data_opt else DEFAULT_DATA_LABEL
     candidate = data_opt or (DEFAULT_PANEL if DEFAULT_PANEL.exists() else None)
-    if opts.use_cache and candidate is not None:
+    expected = None  # sections to execute, as far as known before the data is looked at
+    if candidate is not None:
         plan = _plan(opts, kind, secs, key_user, out, candidate, data_label, mapping, fingerprint, content, quarto_exe)
         manifest = _read_manifest(out)
-        if (all(plan.hits.get(s.id) for s in secs) and manifest.get("sections") == plan.keys
+        if (opts.use_cache and all(plan.hits.get(s.id) for s in secs) and manifest.get("sections") == plan.keys
                 and manifest.get("build") == plan.build_key and manifest.get("published") == _published_state(out)):
             index = out / "_book" / "index.html"
             quarto.write_root_project(kind, secs, out)  # for the user's own `quarto render`
             _summary(0, len(secs), time.perf_counter() - t_start, _editions(out / "_book"),
                      manifest.get("how", "?"), index, up_to_date=True)
             return index
-    if data_opt is None:
-        data_path = _default_panel()  # (re)generated when missing or out of date
-        _note(f"no --data given: using the synthetic default panel {os.path.relpath(data_path, paths.ROOT)}")
-    else:
-        data_path = data_opt
-    plan = _plan(opts, kind, secs, key_user, out, data_path, data_label, mapping, fingerprint, content, quarto_exe)
-    keys, hits = plan.keys, plan.hits
-    truth = _truth_path(data_path)
-    todo = [s for s in secs if not hits.get(s.id)]
+        expected = [s for s in secs if not plan.hits.get(s.id)]
 
     work = new_work_dir(out)
     lock.record(work)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
     cache = Cache(out / CACHE_DIR)
     runner = None
-    try:
-        if todo:  # kernels start and warm up while the data is read
-            jobs, note = engine.plan_jobs(opts.jobs, len(todo))
-            if note:
-                _note(note)
-            runner = engine.Runner(work, jobs, mode=opts.engine)
-            runner.start(len(todo))
 
-        # 4. the data, once
+    def start_kernels(todo: list[Section]):  # they start and warm up while the data is read
+        jobs, note = engine.plan_jobs(opts.jobs, len(todo))
+        if note:
+            _note(note)
+        if opts.jobs is None:  # a worker is worth its start-up only with enough work for it
+            known = cache.seconds()
+            estimate = sum(known.get(s.id, UNKNOWN_SECONDS) for s in todo)
+            jobs = max(1, min(jobs, math.ceil(estimate / SECONDS_PER_WORKER)))
+        started = engine.Runner(work, jobs, mode=opts.engine)
+        started.start(len(todo))
+        return started
+
+    try:
+        if expected:
+            runner = start_kernels(expected)
+        if data_opt is None:
+            data_path = _default_panel()  # (re)generated when missing or out of date
+            _note(f"no --data given: using the synthetic default panel {os.path.relpath(data_path, paths.ROOT)}")
+        else:
+            data_path = data_opt
+        plan = _plan(opts, kind, secs, key_user, out, data_path, data_label, mapping, fingerprint, content,
+                     quarto_exe)
+        keys, hits = plan.keys, plan.hits
+        truth = _truth_path(data_path)
+        todo = [s for s in secs if not hits.get(s.id)]
+        if todo and runner is None:
+            runner = start_kernels(todo)
+
+        # 4. the data, once (recording the content files it reads: the prepared data depends on them)
+        from dimios import kernel_state
+
+        kernel_state.record([str(r) for r in engine.RECORD_ROOTS])
+        kernel_state.clear_package_caches()
         result = early or _read(data_path, mapping)
         if kind == "organisation":
             user["organisation"] = _select_organisation(result.data, requested_org, user)
@@ -790,6 +812,8 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
             chosen = {"years": user.get("years"), "exclude_careless": user.get("exclude_careless", False),
                       "privacy_threshold": user.get("privacy_threshold")}
             context.save_prepared(context.load(work_data, **chosen), work_data, **chosen)
+        prepared_reads = kernel_state.reads()
+        kernel_state.record(None)
         # paths given to notebooks are relative to the project root (cwd of the kernels)
         build_paths = {"data": os.path.relpath(work_data, paths.ROOT),
                        "careless_truth": os.path.relpath(truth, paths.ROOT) if truth.exists() else "",
@@ -800,7 +824,7 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
         places = {str(work): OUT_ABS + "/.work", os.path.relpath(work, paths.ROOT): OUT_REL + "/.work",
                   str(staging): OUT_ABS, os.path.relpath(staging, paths.ROOT): OUT_REL}
         seconds = _run_sections(runner, secs, todo, hits, params, keys, nb_dir, tables, cache, content, places,
-                                opts.progress, out)
+                                opts.progress, out, extra_reads=prepared_reads)
 
         # 6. provenance, assembly, publication
         provenance = {
@@ -840,6 +864,9 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
             runner = None
         raise
     finally:
+        from dimios import kernel_state
+
+        kernel_state.record(None)
         if runner is not None:
             runner.close(timeout=5.0)
         shutil.rmtree(staging, ignore_errors=True)
@@ -858,10 +885,11 @@ def user_parameters_record(opts: BuildOptions, user: dict, kind: str) -> dict:
 
 
 def _run_sections(runner, secs, todo, hits, params, keys, nb_dir, tables, cache, content, places, progress_opt,
-                  out=None) -> dict[str, float]:
+                  out=None, extra_reads=()) -> dict[str, float]:
     """Execute ``todo`` on ``runner`` (storing each in the cache when there is one) and put every
     section's notebook in ``nb_dir`` (naming ``out``) and its tables in ``tables`` (cached ones from
-    the cache). Returns the run times of the executed sections."""
+    the cache). ``extra_reads``: content files every section depends on (read while preparing the
+    data). Returns the run times of the executed sections."""
     from dimios import engine
 
     by_id = {s.id: s for s in secs}
@@ -872,8 +900,9 @@ def _run_sections(runner, secs, todo, hits, params, keys, nb_dir, tables, cache,
                  for s in _order(todo, cache.seconds() if cache else {}, secs)]
         progress = Progress(len(secs), len(secs) - len(todo), progress_opt)
         errors = []
+        results = runner.run(tasks, tick=lambda: progress.running(sorted(runner.started)))
         try:
-            for res in runner.run(tasks, tick=lambda: progress.running(sorted(runner.started))):
+            for res in _engine_errors_as_build_errors(results):
                 s = by_id[res.task.key]
                 if res.error is not None:
                     if not isinstance(res.error, engine.Stopped):
@@ -882,7 +911,7 @@ def _run_sections(runner, secs, todo, hits, params, keys, nb_dir, tables, cache,
                     continue
                 texts[s.id] = canonical_notebook(res.task.output, places)
                 files = ContentFiles.all() if res.reads is None else sorted(
-                    os.path.relpath(p, paths.ROOT) for p in res.reads)
+                    {os.path.relpath(p, paths.ROOT) for p in [*res.reads, *extra_reads]})
                 if cache is not None:
                     cache.store(keys[s.id], texts[s.id], tables / s.id, content.record(files), res.seconds)
                 seconds[s.id] = res.seconds
@@ -899,6 +928,15 @@ def _run_sections(runner, secs, todo, hits, params, keys, nb_dir, tables, cache,
         text = materialise_notebook(texts[s.id], out) if out is not None else texts[s.id]
         (nb_dir / s.output_name).write_text(text, encoding="utf-8")
     return seconds
+
+
+def _engine_errors_as_build_errors(results):
+    from dimios import engine
+
+    try:
+        yield from results
+    except engine.EngineError as exc:
+        raise BuildError(str(exc)) from None
 
 
 def run_notebooks(secs: list[Section], work: dict, user: dict, nb_dir: Path, cache_dir: Path | None,

@@ -129,19 +129,26 @@ class Kernel:
         self.pid = self.km.provisioner.process.pid if getattr(self.km.provisioner, "process", None) else None
         self.kc = self.km.client()
         self.kc.start_channels()
-        try:
-            run_sync(self.kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
-        except RuntimeError as exc:
-            raise EngineError(f"kernel {name} did not start: {exc} (log: {work_dir / (name + '.log')})") from None
         self.kc.allow_stdin = False
+        self._log_path = work_dir / f"{name}.log"
 
-    def run(self, code: str, expressions: dict | None = None, stop: threading.Event | None = None) -> dict:
-        """Run ``code`` silently (no history, no execution count); the values of ``expressions``."""
-        return self._run_sync(self._run)(code, expressions or {}, stop)
+    def wait_ready(self) -> None:
+        try:
+            self._run_sync(self.kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
+        except RuntimeError as exc:
+            raise EngineError(f"kernel {self.name} did not start: {exc} (log: {self._log_path})") from None
 
-    async def _run(self, code: str, expressions: dict, stop: threading.Event | None) -> dict:
-        msg_id = self.kc.execute(code, silent=False, store_history=False, user_expressions=expressions,
+    def run(self, code: str, expressions: dict | None = None, stop: threading.Event | None = None,
+            meanwhile=None) -> dict:
+        """Run ``code`` silently (no history, no execution count); the values of ``expressions``.
+        ``meanwhile()`` runs here while the kernel works."""
+        msg_id = self.kc.execute(code, silent=False, store_history=False, user_expressions=expressions or {},
                                  allow_stdin=False)
+        if meanwhile is not None:
+            meanwhile()
+        return self._run_sync(self._reply)(msg_id, stop)
+
+    async def _reply(self, msg_id: str, stop: threading.Event | None) -> dict:
         while True:
             try:
                 msg = await self.kc.get_shell_msg(timeout=0.5)
@@ -163,9 +170,9 @@ class Kernel:
             values[name] = ast.literal_eval(res["data"]["text/plain"])
         return values
 
-    def warm_up(self, stop: threading.Event | None = None) -> None:
+    def warm_up(self, stop: threading.Event | None = None, meanwhile=None) -> None:
         self.run(f"__import__('dimios.kernel_state').kernel_state.warm_up({WARM_MODULES!r}, "
-                 f"{[str(r) for r in RECORD_ROOTS]!r})", stop=stop)
+                 f"{[str(r) for r in RECORD_ROOTS]!r})", stop=stop, meanwhile=meanwhile)
 
     def reset(self, stop: threading.Event | None = None) -> None:
         self.run("__import__('dimios.kernel_state').kernel_state.reset()", stop=stop)
@@ -215,7 +222,6 @@ class Runner:
     # -- lifecycle
     def start(self, n_workers: int, eager: bool = True) -> None:
         """Start the workers; ``eager``: each starts (and warms up) its kernel now, not at its first notebook."""
-        _ensure_engine()
         for i in range(max(1, min(self.jobs, n_workers))):
             t = threading.Thread(target=self._worker, args=(i, eager), name=f"dimios-worker-{i}", daemon=True)
             t.start()
@@ -242,8 +248,11 @@ class Runner:
                 if tick is not None:
                     tick()
                 continue
-            if isinstance(item, BaseException):
+            if isinstance(item, EngineError):
                 raise item
+            if isinstance(item, BaseException):
+                raise EngineError(f"a kernel could not be started or prepared: {type(item).__name__}: {item}") \
+                    from item
             remaining -= 1
             yield item
             if tick is not None:
@@ -272,15 +281,19 @@ class Runner:
             k.kill()
 
     # -- worker
-    def _new_kernel(self, i: int) -> Kernel:
+    def _new_kernel(self, i: int, meanwhile=None) -> Kernel:
+        """Start a kernel (warm it up in warm mode); ``meanwhile()`` runs while it warms up."""
         k = Kernel(self.work_dir, f"kernel-{i}-{time.monotonic_ns()}")
         with self._lock:
             self._kernels.add(k)
         if self.stop_event.is_set():
             k.kill()
             raise Stopped()
+        k.wait_ready()
         if self.mode == "warm":
-            k.warm_up(self.stop_event)
+            k.warm_up(self.stop_event, meanwhile=meanwhile)
+        elif meanwhile is not None:
+            meanwhile()
         return k
 
     def _drop_kernel(self, k: Kernel) -> None:
@@ -289,12 +302,13 @@ class Runner:
         k.shutdown()
 
     def _worker(self, i: int, eager: bool) -> None:
-        import papermill as pm
-
         slot = _Slot(self, i)
         try:
             if eager and self.mode == "warm":
-                slot.start()
+                slot.start(meanwhile=_ensure_engine)  # papermill is imported while the kernel warms up
+            _ensure_engine()
+            import papermill as pm
+
             self._ready.wait()
             while not self.stop_event.is_set():
                 task = self._tasks.get()
@@ -336,9 +350,9 @@ class _Slot:
         self.kernel: Kernel | None = None
         self.used = False        # a notebook ran since the last reset
 
-    def start(self) -> None:
+    def start(self, meanwhile=None) -> None:
         if self.kernel is None:
-            self.kernel = self.runner._new_kernel(self.i)
+            self.kernel = self.runner._new_kernel(self.i, meanwhile)
 
     def get(self) -> Kernel:
         self.start()

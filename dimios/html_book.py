@@ -360,7 +360,7 @@ def _convert_outputs(nb, page: Page) -> nbformat.NotebookNode:
     return nb
 
 
-def _body_html(nb) -> str:
+def _exporter():
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -368,7 +368,12 @@ def _body_html(nb) -> str:
     cfg.HTMLExporter.exclude_input = True
     cfg.HTMLExporter.exclude_input_prompt = True
     cfg.HTMLExporter.exclude_output_prompt = True
-    body, _ = HTMLExporter(config=cfg, template_name="basic").from_notebook_node(nb)
+    return HTMLExporter(config=cfg, template_name="basic")
+
+
+def _body_html(nb, exporter=None) -> str:
+    """The notebook as HTML; one ``exporter`` serves every notebook of a book (its templates load once)."""
+    body, _ = (exporter or _exporter()).from_notebook_node(nb)
     return body
 
 
@@ -413,9 +418,10 @@ def assemble_html(secs: list[Section], nb_dir: Path, book_dir: Path, title: str)
     chapters = number_chapters(secs, nb_dir)
     targets: dict[str, Target] = {}
     rendered = []
+    exporter = _exporter()
     for ch in chapters:
         page = Page(ch, targets)
-        body = _body_html(_convert_outputs(ch.notebook, page))
+        body = _body_html(_convert_outputs(ch.notebook, page), exporter)
         rendered.append((ch, page, body))
     written = []
     for i, (ch, page, body) in enumerate(rendered):

@@ -75,11 +75,24 @@ def _pandas_options(pd, prefix: str = "") -> dict:
     return out
 
 
+_hooked = False
+
+
+def record(roots: list[str] | None) -> None:
+    """Start recording the content files opened below ``roots`` (None: stop recording)."""
+    global _roots, _hooked
+    _roots = tuple(os.path.join(os.path.abspath(r), "") for r in roots) if roots else ()
+    _reads.clear()
+    _import_reads.clear()
+    if roots and not _hooked:
+        sys.addaudithook(_audit)  # cannot be removed: with no roots it returns at once
+        _hooked = True
+
+
 def warm_up(modules: list[str], roots: list[str]) -> None:
     """Import ``modules``, start recording reads below ``roots`` and take the snapshot."""
-    global _roots, _snapshot
-    _roots = tuple(os.path.join(os.path.abspath(r), "") for r in roots)
-    sys.addaudithook(_audit)
+    global _snapshot
+    record(roots)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in modules:
@@ -152,7 +165,7 @@ def reset() -> None:
             os.environ.update(snap["environ"])
         warnings.resetwarnings()  # also forgets which warnings were shown once
         warnings.filters[:] = snap["warnings"]
-    _clear_package_caches()
+    clear_package_caches()
     _reads.clear()
     gc.collect()
 
@@ -177,7 +190,7 @@ def _ipython():
     return get_ipython()
 
 
-def _clear_package_caches() -> None:
+def clear_package_caches() -> None:
     """Forget what the package's loaders memoised (``functools.cache``): read again, as a fresh kernel would."""
     for name, module in list(sys.modules.items()):
         if module is None or not (name == "dimios" or name.startswith("dimios.")):

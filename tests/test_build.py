@@ -682,9 +682,13 @@ def test_cli_build_is_quiet_reports_progress_and_sums_up(small_data, tmp_path):
     assert not [d for d in deps["overview"] if d.startswith("data/ladders/")]
     assert "data/ladders/_general.yml" in deps["ladder"]
     # nothing changed: no kernel, no analysis stack
-    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto")
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 0 and f"report up to date: all {n} sections unchanged" in stderr, stderr
+    code = ("import sys\nfrom dimios import cli\ntry:\n    cli.app(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pandas', 'numpy', 'papermill', 'jupyter_client', 'matplotlib') "
+            "if m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", code, "build", "--data", str(small_data), "--out", str(out),
+                          "--no-quarto"], capture_output=True, text=True, cwd=paths.ROOT, timeout=120)
+    assert f"report up to date: all {n} sections unchanged" in res.stderr, res.stderr
+    assert res.stdout.strip().splitlines()[-1] == "[]"
 
 
 def _wait_for_line(proc, pattern, timeout=600):
@@ -748,8 +752,24 @@ def test_a_killed_build_leaves_no_respondent_data_beside_the_report(small_data, 
     proc.wait(timeout=30)
     assert not list(out.rglob("*.parquet"))
     assert list(out.glob(".build-*"))  # what the killed build left ...
-    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto")
-    _, stderr = proc.communicate(timeout=900)
-    assert proc.returncode == 0, stderr
-    assert not work.exists() and not list(out.glob(".build-*"))  # ... is cleared by the next one
+    # the next build clears it, even one that then stops on a parameter the data does not allow
+    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "-P", "years=1999")
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 2 and "1999 not in the data" in stderr, stderr
+    assert not work.exists() and not list(out.glob(".build-*"))
     assert "removed the working folder of an interrupted build" in stderr
+
+
+def test_progress_bar_names_the_running_sections_on_a_terminal():
+    import io
+
+    stream = io.StringIO()
+    progress = build.Progress(total=5, cached=2, enabled=True, stream=stream)
+    progress.running(["overview", "quality"])
+    progress.finished("overview", 3.2)
+    progress.close()
+    assert "overview, quality" in stream.getvalue() and "3/5" in stream.getvalue()
+    lines = io.StringIO()
+    progress = build.Progress(total=5, cached=2, enabled=False, stream=lines)
+    progress.finished("overview", 3.25)
+    assert lines.getvalue().splitlines() == ["2 of 5 sections unchanged: taken from the cache", "[3/5] overview (3.2 s)"]
