@@ -87,7 +87,7 @@ def profile_file(kind: str, root: Path | None = None) -> Path:
 
 
 # ---------------------------------------------------------------- chapter titles
-_HEADING = re.compile(r"\A\s*#\s+(?P<text>[^\n]*?)\s*(?P<attrs>\{[^}\n]*\})?\s*(?:\n|\Z)")
+_HEADING = re.compile(r"\A\s*#{1,2}\s+(?P<text>[^\n]*?)\s*(?P<attrs>\{[^}\n]*\})?\s*(?:\n|\Z)")
 
 
 def _markdown_outputs(nb):
@@ -104,7 +104,7 @@ def add_title_cells(secs: list[Section], nb_dir: Path) -> None:
 
     The title is the level-1 heading that opens the notebook's first Markdown output (moved
     from the output into the cell), else the section's title. The front page (``index``) is
-    unnumbered. Idempotent: a notebook that has its title cell is left as it is."""
+    unnumbered, and its heading is of level 2 (the book's title is the page's title). Idempotent: a notebook that has its title cell is left as it is."""
     import nbformat
 
     for s in secs:
@@ -129,7 +129,10 @@ def add_title_cells(secs: list[Section], nb_dir: Path) -> None:
                     cell.outputs.remove(out)
         if s.id == "index" and ".unnumbered" not in attrs:
             attrs = "{.unnumbered}" if not attrs else attrs[:-1].rstrip() + " .unnumbered}"
-        cell = nbformat.v4.new_raw_cell(f"# {text} {attrs}".rstrip() + "\n")
+        # The home page's heading sits under the book's title: a level-2 heading, so that its sections
+        # are the page's contents (Quarto takes the first heading of any level as the chapter title).
+        marks = "##" if s.id == "index" else "#"
+        cell = nbformat.v4.new_raw_cell(f"{marks} {text} {attrs}".rstrip() + "\n")
         cell.metadata["tags"] = [TITLE_TAG]
         cell["id"] = TITLE_TAG  # fixed: rebuilds give identical notebooks
         nb.cells.insert(0, cell)

@@ -109,7 +109,7 @@ def test_title_cells_lift_the_first_heading(tmp_path):
     quarto.add_title_cells(secs, tmp_path)
     quarto.add_title_cells(secs, tmp_path)  # idempotent
     front = nbformat.read(tmp_path / "index.ipynb", as_version=4)
-    assert front.cells[0].cell_type == "raw" and front.cells[0].source == "# Digital mognad {.unnumbered}\n"
+    assert front.cells[0].cell_type == "raw" and front.cells[0].source == "## Digital mognad {.unnumbered}\n"
     assert front.cells[0].id == quarto.TITLE_TAG
     assert front.cells[1].outputs[0]["data"]["text/markdown"] == "Inledning."
     assert quarto.chapter_title(front) == ("Digital mognad", False)
@@ -123,14 +123,14 @@ def test_title_cells_lift_the_first_heading(tmp_path):
     for name in ["index", "a", "b"]:
         nb = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
         md = "\n".join(c.source for c in nb.cells if c.cell_type in ("raw", "markdown"))
-        assert re.match(r"# \S", md)
+        assert re.match(r"#{1,2} \S", md)
 
 
 def test_front_page_is_unnumbered_even_without_a_heading(tmp_path):
     _notebook(tmp_path / "index.ipynb", ["Bara text."])
     quarto.add_title_cells([Section("index", "front.ipynb", "Framsida")], tmp_path)
     nb = nbformat.read(tmp_path / "index.ipynb", as_version=4)
-    assert nb.cells[0].source == "# Framsida {.unnumbered}\n"
+    assert nb.cells[0].source == "## Framsida {.unnumbered}\n"
 
 
 def test_staged_project_is_a_quarto_book(tmp_path):
@@ -287,3 +287,75 @@ def test_attributes_and_identifiers():
     assert html_book.parse_attrs("-") == ("", ["unnumbered"], {})
     assert html_book.auto_identifier("Relaterad fråga i DiMiOS") == "relaterad-fråga-i-dimios"
     assert html_book.auto_identifier("2.1 Öppna data!") == "öppna-data"
+
+
+# ------------------------------------------------------------------ render steps (a stand-in for Quarto)
+FAKE_QUARTO = '''#!{python}
+import os, sys
+from pathlib import Path
+args = sys.argv[1:]
+with open(os.environ["FAKE_QUARTO_LOG"], "a") as log:
+    log.write(" ".join(args) + "\\n")
+fmt, out = args[args.index("--to") + 1], Path(args[args.index("--output-dir") + 1])
+if os.environ.get("FAKE_QUARTO_FAIL") == fmt:
+    print("ERROR: compilation failed (" + fmt + ")", file=sys.stderr)
+    sys.exit(1)
+out.mkdir(parents=True, exist_ok=True)
+(out / ("dimios-rapport.pdf" if fmt == "pdf" else "index.html")).write_text(fmt)
+'''
+
+
+@pytest.fixture
+def fake_quarto(tmp_path, monkeypatch):
+    import sys
+
+    exe = tmp_path / "quarto"
+    exe.write_text(FAKE_QUARTO.replace("{python}", sys.executable), encoding="utf-8")
+    exe.chmod(0o755)
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv("FAKE_QUARTO_LOG", str(log))
+    root = tmp_path / "project"
+    root.mkdir()
+    return exe, root, log
+
+
+def _calls(log):
+    return [line.split() for line in log.read_text().splitlines()]
+
+
+def test_pdf_first_then_the_html_book_with_its_download_link(fake_quarto, tmp_path):
+    exe, root, log = fake_quarto
+    pdf = quarto.assemble_quarto(str(exe), root, "organisation", tmp_path / "book", pdf=True)
+    assert pdf == tmp_path / "book" / "dimios-rapport.pdf" and pdf.read_text() == "pdf"
+    assert (tmp_path / "book" / "index.html").exists()
+    first, second = _calls(log)
+    assert first[first.index("--to") + 1] == "pdf" and first[first.index("--profile") + 1] == "organisation,pdf"
+    assert first[first.index("--output-dir") + 1] != str(tmp_path / "book")  # a PDF render empties its folder
+    assert second[second.index("--to") + 1] == "html" and second[second.index("--profile") + 1] == "organisation,pdf"
+
+
+def test_failing_pdf_leaves_a_note_and_the_html_book_whole(fake_quarto, tmp_path, monkeypatch, capsys):
+    exe, root, log = fake_quarto
+    monkeypatch.setenv("FAKE_QUARTO_FAIL", "pdf")
+    assert quarto.assemble_quarto(str(exe), root, "national", tmp_path / "book", pdf=True) is None
+    err = capsys.readouterr().err
+    assert "no PDF edition" in err and "compilation failed (pdf)" in err
+    html = _calls(log)[-1]
+    assert html[html.index("--profile") + 1] == "national"  # no download link to a PDF that is not there
+    assert sorted(p.name for p in (tmp_path / "book").iterdir()) == ["index.html"]
+
+
+def test_without_tex_one_line_and_only_html(fake_quarto, tmp_path, monkeypatch, capsys):
+    exe, root, log = fake_quarto
+    monkeypatch.setattr(quarto, "pdf_engine", lambda: None)
+    assert quarto.assemble_quarto(str(exe), root, "national", tmp_path / "book") is None
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "xelatex is not installed" in err[0]
+    assert [c[c.index("--to") + 1] for c in _calls(log)] == ["html"]
+
+
+def test_failing_html_render_is_an_error_with_quartos_message(fake_quarto, tmp_path, monkeypatch):
+    exe, root, _ = fake_quarto
+    monkeypatch.setenv("FAKE_QUARTO_FAIL", "html")
+    with pytest.raises(quarto.QuartoError, match="compilation failed \\(html\\)"):
+        quarto.assemble_quarto(str(exe), root, "national", tmp_path / "book", pdf=False)
