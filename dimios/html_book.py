@@ -273,8 +273,26 @@ def _mark_references(text: str) -> str:
     return _REF.sub(lambda m: f"\ue000{m.group(1).lower()}-{m.group(2)}|{int(m.group(1)[0].isupper())}\ue001", text)
 
 
+_DATA_URL = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]{64,}")
+_DATA_URL_MARK = re.compile(r"data:image/png;base64,dimios-image-(\d+)")
+
+
 def render_markdown(text: str, page: Page) -> str:
-    """One display output's Markdown -> HTML (cross-references still as markers)."""
+    """One display output's Markdown -> HTML (cross-references still as markers).
+
+    Figures (base64 data: URLs of a few hundred kB) are set aside while the Markdown is parsed:
+    the parser would otherwise walk and percent-encode them character by character."""
+    images: list[str] = []
+
+    def set_aside(m):
+        images.append(m.group(0))
+        return f"data:image/png;base64,dimios-image-{len(images) - 1}"
+
+    html_text = _render_markdown(_DATA_URL.sub(set_aside, text), page)
+    return _DATA_URL_MARK.sub(lambda m: images[int(m.group(1))], html_text)
+
+
+def _render_markdown(text: str, page: Page) -> str:
     env = {"page": page}
     parts, buf, stack = [], [], []
     for line in _mark_references(text).split("\n"):
@@ -309,7 +327,7 @@ def render_markdown(text: str, page: Page) -> str:
 
 def _render_div(attrs: str, body: str, page: Page) -> str:
     ident, classes, kv = parse_attrs(attrs)
-    inner = render_markdown(body, page)
+    inner = _render_markdown(body, page)
     callout = next((c for c in classes if c.startswith("callout")), None)
     id_attr = f' id="{html.escape(ident)}"' if ident else ""
     if callout:
