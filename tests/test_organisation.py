@@ -532,3 +532,64 @@ def test_own_quality_control_says_when_an_algorithm_cannot_be_computed(tmp_path,
 
 if __name__ == "__main__":  # regenerate the test export
     print(make_export())
+
+
+def test_known_ids_are_all_listed_up_to_the_limit():
+    ids = [f"O{i}" for i in range(11)]
+    assert org.known_ids(ids[:10]) == ", ".join(ids[:10])          # exactly 10: all, no count
+    assert org.known_ids(ids) == ", ".join(ids[:10]) + ", … (11 in all)"
+    assert org.known_ids(ids[:3], limit=2) == "O0, O1, … (3 in all)"
+
+
+def test_safe_dirname():
+    assert org.safe_dirname("  Kommun/Å 1 ") == "Kommun_Å_1"
+    assert org.safe_dirname("._a.b-c_.") == "a.b-c"
+    assert org.safe_dirname("..") == "organisation" and org.safe_dirname("///") == "organisation"
+    assert org.safe_dirname("x") == "x"
+
+
+def test_percentile_rank_reads_missing_values_in_plain_lists():
+    assert org.percentile_rank(50.0, [40, None, 60, 50]) == pytest.approx(100 * (1 + 0.5) / 3)
+    assert np.isnan(org.percentile_rank(50.0, [None, None]))
+
+
+def test_reference_spread_columns_and_order_from_scores():
+    from dimios import scoring
+    from tests.conftest import make_responses
+
+    K, P = "kompetens", "portfoljstyrning"  # alphabetical order differs from the instrument's
+    rows = [(f"O{i}", y, {K: a, P: a}) for y in (2023, 2021) for i, a in enumerate([1, 7]) for _ in range(3)]
+    sp = org.spread_from_scores(scoring.organisation_scores(make_responses(rows)))
+    assert list(sp.columns) == ["principle", "year", *org.LEVEL_PCT]
+    assert sp[["principle", "year"]].values.tolist() == [[P, 2021], [P, 2023], [K, 2021], [K, 2023]]
+    assert isinstance(sp.index, pd.RangeIndex)
+    assert sp.loc[0, org.LEVEL_PCT].tolist() == [50, 0, 0, 50]  # empty levels are 0, not missing
+
+
+def test_national_means_file_round_trip(tmp_path, monkeypatch):
+    from dimios import synthetic
+
+    panel = synthetic.generate(scale=0.05)
+    path = org.write_national_means_synthetic(tmp_path / "means.csv", panel=panel)
+    assert path == tmp_path / "means.csv"
+    text = path.read_bytes().decode("utf-8")
+    assert text.splitlines()[0] == ",".join(org.NATIONAL_MEANS_COLUMNS) and "\r" not in text
+    back = org.read_national_means_synthetic(path)
+    pd.testing.assert_frame_equal(back, org.national_means_synthetic(panel))
+    # without a path: the shipped file
+    monkeypatch.setattr(org, "NATIONAL_MEANS_FILE", tmp_path / "shipped.csv")
+    assert org.write_national_means_synthetic(panel=panel) == tmp_path / "shipped.csv"
+    assert (tmp_path / "shipped.csv").read_bytes() == path.read_bytes()
+    assert org.read_national_means_synthetic().equals(back)
+
+
+def test_reference_counts_of_organisations():
+    means = pd.DataFrame({"principle": ["p", "p", "q"], "year": [2022, 2023, 2023], "mean_pct": [1.0, 2.0, 3.0],
+                          "n_organisations": [7, 9, 4]})
+    ref = org.Reference(kind="data", label_sv="", means=means, spread=pd.DataFrame(columns=["principle", "year"]))
+    assert ref.n_organisations("p", 2023) == 9.0 and ref.n_organisations("q", "2023") == 4.0
+    assert ref.n_organisations("p", 2022) == 7.0
+    assert np.isnan(ref.n_organisations("q", 2022)) and np.isnan(ref.n_organisations("x", 2023))
+    no_counts = org.Reference(kind="shipped", label_sv="", means=means.drop(columns="n_organisations"),
+                              spread=pd.DataFrame(columns=["principle", "year"]))
+    assert np.isnan(no_counts.n_organisations("p", 2023))
