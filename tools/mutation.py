@@ -13,7 +13,8 @@ counted over the mutants that are not *equivalent* (a change that cannot alter a
 listed with the reason in ``docs/mutation.md``).
 
 Runs are long (minutes to hours per module on two cores); mutmut keeps its results in
-``mutants/``, so an interrupted run continues where it stopped. CI never runs this.
+``mutants/`` and forgets those of a changed function, so a second run (or one after an
+interruption) only tests the mutants without a result. CI never runs this.
 """
 
 from __future__ import annotations
@@ -118,6 +119,19 @@ def sync_package_data() -> None:
                 shutil.copy2(src, dst)
 
 
+def prepare(max_children: int) -> None:
+    """Let mutmut (re)generate the mutants of changed code and collect which tests reach which
+    function, without testing a mutant (it is asked for a mutant that does not exist)."""
+    sync_package_data()
+    mutmut = Path(sys.executable).with_name("mutmut")
+    res = subprocess.run([str(mutmut), "run", "--max-children", str(max_children), "dimios.__prepare_only__"],
+                         cwd=ROOT, capture_output=True, text=True)
+    if "nothing matches" not in res.stdout + res.stderr:
+        sys.stdout.write(res.stdout[-3000:])
+        sys.stderr.write(res.stderr[-3000:])
+        raise SystemExit(f"mutmut could not prepare the mutants (exit {res.returncode})")
+
+
 def run_module(module: str, max_children: int, names: list[str] | None = None) -> int:
     """``mutmut run`` on every mutant of ``module`` (or only on ``names``)."""
     sync_package_data()
@@ -134,15 +148,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--survivors", action="store_true", help="also list the surviving mutants")
     ap.add_argument("--retest", action="store_true",
                     help="run only the surviving mutants of the modules again (after adding tests)")
+    ap.add_argument("--all", action="store_true",
+                    help="run every mutant again (default: only mutants without a result, e.g. new or changed code)")
     ap.add_argument("--max-children", type=int, default=int(os.environ.get("MUTMUT_CHILDREN", "2")))
     args = ap.parse_args(argv)
     unknown = [m for m in args.modules if m not in CORE]
     if unknown:
         ap.error(f"unknown module(s) {', '.join(unknown)}; core modules: {', '.join(CORE)}")
     if not args.report:
-        left = survivors(results(), equivalent_mutants()) if args.retest else None
+        prepare(args.max_children)
         for module in args.modules or CORE:
-            names = [n for n in left if module_of(n) == module] if left is not None else None
+            codes = {n: c for n, c in results().items() if module_of(n) == module}
+            equivalent = equivalent_mutants()
+            if args.retest:        # the survivors again, after new tests
+                names = survivors(codes, equivalent)
+            elif args.all or not codes:
+                names = None       # every mutant of the module (mutmut reruns all it is given)
+            else:                  # continue: only the mutants without a result yet
+                names = sorted(n for n, c in codes.items() if c is None)
             if names == []:
                 continue
             rc = run_module(module, args.max_children, names)
