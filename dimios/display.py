@@ -234,10 +234,10 @@ def _column_alignment(df: pd.DataFrame, align: str | None) -> str:
 def _column_weight(header: str, cells: list[str]) -> int:
     """Relative width of a column: grows with the square root of its typical text length (so
     a column of long prose is wider than one of short notes, but not twenty times wider), and
-    is never narrower than the longest word of its header."""
+    is never narrower than its longest word (TeX does not hyphenate the first word of a cell)."""
     typical = sum(len(c) for c in cells) / len(cells) if cells else 0
-    longest_word = max((len(w) for w in header.split()), default=0)
-    return max(3, round(3 * math.sqrt(max(typical, longest_word, 1))))
+    longest_word = max((len(w) for text in [header, *cells] for w in text.split()), default=0)
+    return max(3, round(3 * math.sqrt(max(typical, 1))), longest_word)
 
 
 def _markdown_table(df: pd.DataFrame, caption: str, label: str, align: str | None) -> str:

@@ -168,6 +168,10 @@ def test_quarto_renders_the_book_as_the_nbconvert_edition_numbers_it(default_bui
     quarto_numbers = {}
     for page in sorted(book.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
+        # no broken image or link inside the book
+        for ref in re.findall(r'<img[^>]* src="([^"]+)"', text) + re.findall(r'<a[^>]* href="([^"#]+)[#"]', text):
+            if not re.match(r"(data:|https?:|mailto:)", ref):
+                assert (page.parent / ref).resolve().exists(), (page.name, ref)
         title = re.search(r"<title>(.*?)</title>", text).group(1)
         assert ".ipynb" not in text.split("<main")[0] and ".html" not in title, page.name
         assert "?@" not in text and "Tabell&nbsp;1: Tabell" not in text, page.name
