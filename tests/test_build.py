@@ -151,6 +151,7 @@ def test_both_editions_number_the_same_tables_and_figures(default_build, tmp_pat
         shown.update(_numbers(text, "tbl"))
         shown.update(_numbers(text, "fig"))
         assert "?@" not in text, page.name  # every cross-reference resolves
+        assert "**" not in text and ":::" not in text and "{#" not in text, page.name  # Markdown rendered
     assert shown == expected
     assert len(expected) >= 135 and all(re.fullmatch(r"([0-9]+|[A-Z])\.[0-9]+|[0-9]+", n) for n in expected.values())
 
@@ -175,6 +176,7 @@ def test_quarto_renders_the_book_as_the_nbconvert_edition_numbers_it(default_bui
         title = re.search(r"<title>(.*?)</title>", text).group(1)
         assert ".ipynb" not in text.split("<main")[0] and ".html" not in title, page.name
         assert "?@" not in text and "Tabell&nbsp;1: Tabell" not in text, page.name
+        assert "**" not in text and "{#tbl-" not in text and "{#fig-" not in text, page.name
         for label, number in re.findall(r'<div id="((?:tbl|fig)-[^"]+)" class="quarto-float.*?'
                                         r'<figcaption[^>]*>\s*(?:Tabell|Figur)&nbsp;([0-9A-Z.]+):', text, re.S):
             quarto_numbers[label] = number
