@@ -344,10 +344,10 @@ def _assert_small_area_suppressed(out: Path):
                 assert (values == "").all(), f"{f.name}: {values[values != ''].to_dict()}"
     for f in (out / "_book").glob("*.html"):
         html = f.read_text(encoding="utf-8")
-        for tr in re.findall(r"<tr>.*?</tr>", html, flags=re.S):
+        for tr in re.findall(r"<tr[^>]*>.*?</tr>", html, flags=re.S):
             if SMALL_AREA in tr:
                 seen_html += 1
-                cells = re.findall(r"<td>(.*?)</td>", tr)
+                cells = re.findall(r"<td[^>]*>(.*?)</td>", tr)
                 assert cells[1] == SMALL_AREA and all(c == MARK for c in cells[2:]), cells
         for alt in re.findall(r'alt="([^"]*)"', html):
             if SMALL_AREA in alt:
