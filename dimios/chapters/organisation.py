@@ -439,7 +439,7 @@ def careless_section(rep: OrganisationReport, pub: d.Publisher) -> None:
     if len(shown):
         total = shown["n_careless"].sum() / shown["n_respondents"].sum() * 100
         pub.markdown(f"Över de år som visas bedömdes {d.pct(total, 1)} av organisationens svar som slarviga."
-                     + (" Rapporten i övrigt är byggd utan dessa svar; tabellen räknar alla svar."
+                     + (f" Rapporten i övrigt är byggd utan dessa svar; {pub.ref('tbl', 'careless')} räknar alla svar."
                         if rep.ctx.exclude_careless else "")
                      + ("" if rep.reference.kind == "data" else
                         " (Den medföljande nationella referensen har inga uppgifter om slarviga svar.)"))

@@ -200,9 +200,12 @@ def principle_distribution_section(ctx: ReportData, pub: d.Publisher) -> None:
     med_last = org.xs(last, level="year")[ids].median()
     iqr_last = (org.xs(last, level="year")[ids].quantile(0.75) - org.xs(last, level="year")[ids].quantile(0.25))
     lo_p, hi_p, wide_p = med_last.idxmin(), med_last.idxmax(), iqr_last.idxmax()
+    refs = [pub.ref("fig", f"overview-box-{dim.id.replace('_', '-')}", capital=i == 0)
+            for i, dim in enumerate(inst.dimensions)]
     pub.markdown(
         "## Förändring per princip och år\n\n"
-        "Figurerna visar för varje princip hur organisationernas poäng fördelar sig varje år: lådan omfattar "
+        f"{d.join_sv(refs)} visar för varje princip hur organisationernas "
+        "poäng fördelar sig varje år: lådan omfattar "
         "den mittersta hälften av organisationerna, strecket i lådan är medianen, romben medelvärdet och "
         "punkterna enskilda organisationer långt från de övriga. "
         f"{last} hade {inst.principle(lo_p).name_sv} lägst median ({d.pct(med_last[lo_p], 1)}) och "
