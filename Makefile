@@ -41,4 +41,5 @@ mutation: $(BIN)/mutmut
 	$(BIN)/python tools/mutation.py $(MODULES)
 
 clean:
-	rm -rf $(VENV) mutants report/_book report/notebooks report/provenance.json
+	rm -rf $(VENV) mutants report/_book report/notebooks report/provenance.json \
+	    index.ipynb _quarto-national.yml _quarto-organisation.yml .quarto
