@@ -284,6 +284,11 @@ def clear_leftovers(out: Path, previous: dict) -> list[str]:
         try:
             owner = json.loads((orphan / "owner.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
+            try:  # no owner recorded (older versions, or kernel files only): removed after a day
+                if time.time() - orphan.stat().st_mtime > 86400:
+                    shutil.rmtree(orphan, ignore_errors=True)
+            except OSError:
+                pass
             continue
         if isinstance(owner.get("pid"), int) and not _alive(owner["pid"]):
             shutil.rmtree(orphan, ignore_errors=True)
@@ -859,8 +864,8 @@ def _build_locked(opts, kind, secs, user, requested_org, out, data_opt, mapping,
         cache.prune(keep=set(keys.values()), limit=max(100, 4 * len(secs)))
     except BaseException:
         if runner is not None:
-            runner.stop()  # kills the kernels now: workers notice within a second, and are not waited for
-            runner.close(timeout=0.2)
+            runner.stop()  # kills the kernels now: workers notice within a second
+            runner.close(timeout=1.0)
             runner = None
         raise
     finally:

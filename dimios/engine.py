@@ -283,11 +283,13 @@ class Runner:
     # -- worker
     def _new_kernel(self, i: int, meanwhile=None) -> Kernel:
         """Start a kernel (warm it up in warm mode); ``meanwhile()`` runs while it warms up."""
+        if self.stop_event.is_set():
+            raise Stopped()
         k = Kernel(self.work_dir, f"kernel-{i}-{time.monotonic_ns()}")
         with self._lock:
             self._kernels.add(k)
-        if self.stop_event.is_set():
-            k.kill()
+        if self.stop_event.is_set():  # stopped while it started: shut it down (and remove its files)
+            self._drop_kernel(k)
             raise Stopped()
         k.wait_ready()
         if self.mode == "warm":
