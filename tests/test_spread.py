@@ -120,3 +120,10 @@ def test_compare_names_cells_of_both_sides_and_tables_on_one_side_only():
     assert diff.loc[diff.table == "99.1", "published"].isna().all()
     assert diff.loc[diff.table == "3.1", "computed"].isna().all()
     assert len(diff) == 4 * len(pd.concat([computed, extra, pub[pub["table"] == "3.1"]]))
+
+
+def test_read_published_has_text_notes_and_integer_cells():
+    pub = spread.read_published(paths.PUBLISHED_SPREAD)
+    assert list(pub.columns) == spread.PUBLISHED_COLUMNS
+    assert pub["note"].notna().all() and (pub["note"] == "").any()
+    assert all(str(pub[c].dtype) == "Int64" for c in spread.LEVEL_PCT_COLUMNS) and pub["level_1_pct"].isna().any()
