@@ -98,7 +98,7 @@ def test_alpha_at_its_smallest_sizes_and_the_policy_check():
     one = R.cronbach_alpha(x[["a1"]])
     assert list(one.index) == ["alpha", "ci_low", "ci_high", "n", "k"] and (one["n"], one["k"]) == (120, 1)
     assert np.isnan(one["ci_low"]) and np.isnan(one["ci_high"])
-    with pytest.raises(ValueError, match="nan_policy must be 'listwise' or 'pairwise'"):
+    with pytest.raises(ValueError, match="^nan_policy must be 'listwise' or 'pairwise'$"):
         R.cronbach_alpha(x, nan_policy="all")
 
 

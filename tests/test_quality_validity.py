@@ -92,3 +92,4 @@ def test_known_groups_needs_two_respondents_per_group(n_true, tested):
     flipped = V.known_groups(df.assign(involved=~df["involved"]), {"d": ["i"]}).iloc[0]
     assert np.isnan(flipped["sd_false"]) != tested
     assert ("t_welch" in flipped.index and not np.isnan(flipped["t_welch"])) == tested
+    assert ("rank_biserial" in flipped.index and not np.isnan(flipped["rank_biserial"])) == tested

@@ -158,19 +158,23 @@ def main(argv: list[str] | None = None) -> int:
     if not args.report:
         prepare(args.max_children)
         for module in args.modules or CORE:
-            codes = {n: c for n, c in results().items() if module_of(n) == module}
-            equivalent = equivalent_mutants()
-            if args.retest:        # the survivors again, after new tests
-                names = survivors(codes, equivalent)
-            elif args.all or not codes:
-                names = None       # every mutant of the module (mutmut reruns all it is given)
-            else:                  # continue: only the mutants without a result yet
-                names = sorted(n for n, c in codes.items() if c is None)
-            if names == []:
-                continue
-            rc = run_module(module, args.max_children, names)
-            if rc != 0:
-                print(f"mutmut stopped on {module} (exit {rc})", file=sys.stderr)
+            for attempt in range(3):  # mutmut 3.8 can crash while collecting its workers: go on with the rest
+                codes = {n: c for n, c in results().items() if module_of(n) == module}
+                equivalent = equivalent_mutants()
+                if args.retest:        # the survivors again, after new tests
+                    names = survivors(codes, equivalent) if attempt == 0 else \
+                        sorted(n for n, c in codes.items() if c is None)
+                elif args.all and attempt == 0 or not codes:
+                    names = None       # every mutant of the module (mutmut reruns all it is given)
+                else:                  # continue: only the mutants without a result yet
+                    names = sorted(n for n, c in codes.items() if c is None)
+                if names == []:
+                    break
+                rc = run_module(module, args.max_children, names)
+                if rc == 0:
+                    break
+                print(f"mutmut stopped on {module} (exit {rc}), attempt {attempt + 1} of 3", file=sys.stderr)
+            else:
                 return rc
     codes = results()
     if not codes:
