@@ -593,3 +593,159 @@ def test_reference_counts_of_organisations():
     no_counts = org.Reference(kind="shipped", label_sv="", means=means.drop(columns="n_organisations"),
                               spread=pd.DataFrame(columns=["principle", "year"]))
     assert np.isnan(no_counts.n_organisations("p", 2023))
+
+
+# ------------------------------------------------------------------ unit tests of the helpers (issue 16)
+def _small_responses(n_by_org_year: dict) -> pd.DataFrame:
+    from tests.conftest import make_responses
+
+    rows = []
+    for (o, y), n in n_by_org_year.items():
+        rows += [(o, y, {p: 4 + (i % 3) for p in instrument.load().principle_ids}) for i in range(n)]
+    return make_responses(rows)
+
+
+@pytest.mark.parametrize("given, expected", [
+    (None, None), ("", None), ([], None), (2023, [2023]), ("2023", [2023]), ("2020,2023", [2020, 2023]),
+    ("2020;2023", [2020, 2023]), ("2020 2023", [2020, 2023]), ("[2020, 2023]", [2020, 2023]), ((2021,), [2021]),
+    ({2022}, [2022]), ([2020, "2021"], [2020, 2021]),
+])
+def test_years_parameter_forms(given, expected):
+    assert org._as_years(given) == expected
+
+
+def test_check_reportable_message_and_boundary():
+    r = _small_responses({("A", 2022): 3, ("A", 2023): 4, ("B", 2023): 9})
+    with pytest.raises(org.OrganisationError) as ei:
+        org.check_reportable(r, "A")
+    assert str(ei.value) == (
+        "A has fewer than 5 respondents in every year (respondents per year: 2022: 3, 2023: 4); every figure "
+        "of its report would be hidden by the privacy threshold (k = 5, parameter privacy_threshold), so no "
+        "report was built")
+    assert org.check_reportable(r, "A", privacy_threshold=4) is None       # 4 respondents = k: reportable
+    assert org.check_reportable(r, "A", privacy_threshold="4") is None
+    with pytest.raises(org.OrganisationError, match="k = 5"):
+        org.check_reportable(r, "A", privacy_threshold="")                  # empty: the instrument's k
+    with pytest.raises(org.OrganisationError, match=r"respondents per year: none in the chosen years\)"):
+        org.check_reportable(r, "A", privacy_threshold=3, years="2020")
+    assert org.check_reportable(r, "A", privacy_threshold=3, years="2022") is None
+
+
+def test_choose_reference_reasons():
+    k = 5
+    own = {("A", 2023): 5}
+    alone = scoring_of(own)
+    ref = org.choose_reference(alone, "A", k)
+    assert ref.kind == "shipped" and ref.reason_sv == (
+        "Datafilen innehåller bara organisationens egna svar. Därför används de medföljande nationella siffrorna.")
+    few = scoring_of({**own, **{(f"O{i}", 2023): 5 for i in range(4)}})
+    ref = org.choose_reference(few, "A", k)
+    assert ref.kind == "shipped" and ref.reason_sv == (
+        "Datafilen innehåller för få andra organisationer (färre än 5 med minst 5 svar något år) för att jämföra "
+        "med dem utan att röja enskilda organisationer. Därför används de medföljande nationella siffrorna.")
+    many = scoring_of({**own, **{(f"O{i}", 2023): 5 for i in range(5)}, ("O9", 2021): 5})
+    for mode in ("auto", None, "", " Data "):
+        ref = org.choose_reference(many, "A", k, mode=mode)
+        assert ref.kind == "data"
+        assert ref.reason_sv == ("Datafilen innehåller minst 5 andra organisationer med minst 5 svar varje år som "
+                                 "organisationen har mätt, så de används som jämförelse.")
+        assert ref.label_sv.startswith("de övriga 6 organisationerna i samma datafil (de organisationsår som har "
+                                       "minst 5 svar)")
+    ref = org.choose_reference(many, "A", k, mode="shipped")
+    assert ref.kind == "shipped" and ref.reason_sv == (
+        "Den medföljande referensen valdes uttryckligen (parametern `reference=shipped`).")
+    assert ref.label_sv == (
+        "de nationella siffror som följer med projektet: fördelningen över mognadsnivåerna är den publicerade "
+        "rapportens spridningstabeller (2020–2023), och de nationella medelvärdena är beräknade ur projektets "
+        "syntetiska standardpanel (inte verkliga organisationer)")
+    with pytest.raises(org.OrganisationError) as ei:
+        org.choose_reference(many, "A", k, mode="national")
+    assert str(ei.value) == "reference 'national': expected auto, data or shipped"
+    # only the organisation's own years count: others in 2023 but the organisation measured 2021 too
+    both = scoring_of({("A", 2021): 5, ("A", 2023): 5, **{(f"O{i}", 2023): 5 for i in range(5)}})
+    assert org.choose_reference(both, "A", k).kind == "shipped"
+
+
+def scoring_of(n_by_org_year: dict) -> pd.DataFrame:
+    from dimios import scoring
+
+    return scoring.organisation_scores(_small_responses(n_by_org_year))
+
+
+def test_select_organisation_messages():
+    one = _small_responses({("K1", 2023): 1})
+    assert org.select_organisation(one, None) == "K1" and org.select_organisation(one, " AUTO ") == "K1"
+    assert org.select_organisation(one, " k1 ") == "K1"
+    with pytest.raises(org.OrganisationError) as ei:
+        org.select_organisation(one.iloc[0:0])
+    assert str(ei.value) == "the file holds no organisation"
+    many = _small_responses({(f"Kommun{i}", 2023): 1 for i in range(4)})
+    with pytest.raises(org.OrganisationError) as ei:
+        org.select_organisation(many)
+    assert str(ei.value) == ("the file holds 4 organisations; choose one with --organisation ID "
+                             "(one of: Kommun0, Kommun1, Kommun2, Kommun3)")
+    with pytest.raises(org.OrganisationError) as ei:
+        org.select_organisation(many, "Kommun")
+    assert str(ei.value) == ("organisation 'Kommun' is not in the file, which holds 4 organisations: Kommun0, "
+                             "Kommun1, Kommun2, Kommun3; did you mean Kommun3, Kommun2, Kommun1?")  # the 3 closest
+    with pytest.raises(org.OrganisationError) as ei:
+        org.select_organisation(one, "Region X")
+    assert str(ei.value) == "organisation 'Region X' is not in the file, which holds 1 organisation: K1"
+    # similar enough (difflib ratio 2*3/9 = .67 >= .6) is suggested, less similar (2*2/8 = .5) is not
+    with pytest.raises(org.OrganisationError, match="did you mean Kommun[?]$"):
+        org.select_organisation(_small_responses({("Kommun", 2023): 1}), "Kom")
+    with pytest.raises(org.OrganisationError) as ei:
+        org.select_organisation(_small_responses({("Kommun", 2023): 1}), "Ko")
+    assert "did you mean" not in str(ei.value)
+
+
+def test_percentile_from_spread_edges():
+    assert np.isnan(org.percentile_from_spread(np.nan, [25, 25, 25, 25]))
+    assert np.isnan(org.percentile_from_spread(50, [np.nan] * 4))
+    assert np.isnan(org.percentile_from_spread(50, [0, 0, 0, 0]))
+    # shares that sum to less than 1 (a small reference) are still normalised
+    assert org.percentile_from_spread(50, [0, 0.25, 0.25, 0]) == pytest.approx(50)
+    assert org.percentile_from_spread(120, [10, 20, 30, 40]) == pytest.approx(100)  # clamped to the band
+    assert org.percentile_from_spread(60, [10, None, 40, 50]) == pytest.approx(10 / 100 * 100 + 0.4 * 40)
+
+
+def test_published_spread_long_layout():
+    pub = org.published_spread_long()
+    assert list(pub.columns) == ["principle", "year", *org.LEVEL_PCT] and isinstance(pub.index, pd.RangeIndex)
+    assert pub["year"].dtype == "int64" and pub["principle"].notna().all()
+    assert all(pub[c].dtype == "float64" and pub[c].notna().all() for c in org.LEVEL_PCT)
+    assert (pub[org.LEVEL_PCT] == 0).any().any()  # an empty published cell is 0
+
+
+def test_suppression_with_missing_counts_ties_and_no_group_column():
+    k = 5
+    # an unknown count (None/NaN) is hidden, but adds nothing: no further group is hidden for it
+    assert org.suppression_mask([None, 10, 20], k).tolist() == [True, False, False]
+    assert org.suppression_mask([np.nan, 10, 20], k).tolist() == [True, False, False]
+    # secondary suppression takes the first of equally small groups (stable order)
+    n = [6] * 10 + [2] + [6] * 20 + [1]
+    mask = org.suppression_mask(n, k)
+    assert np.flatnonzero(mask).tolist() == [0, 10, 31]
+    df = pd.DataFrame({"n": [3, 40, 9], "v": [1, 2, 3]})
+    s = org.suppress(df, "n", ["v", "absent"], k)
+    assert s["suppressed"].tolist() == [True, False, True] and s["v"].isna().tolist() == [True, False, True]
+
+
+def test_reference_lookups_of_missing_keys():
+    means = pd.DataFrame({"principle": ["p"], "year": [2023], "mean_pct": [40.0], "n_organisations": [3]})
+    spread = pd.DataFrame({"principle": ["p"], "year": [2023], **{c: [25.0] for c in org.LEVEL_PCT}})
+    ref = org.Reference(kind="data", label_sv="", means=means, spread=spread)
+    assert ref.mean("p", "2023") == 40.0 and np.isnan(ref.mean("p", 2022))
+    assert ref.shares("p", 2023).tolist() == [25.0] * 4
+    missing = ref.shares("q", 2023)
+    assert len(missing) == 4 and np.isnan(missing).all()
+    assert ref.years == [2023]
+
+
+def test_load_passes_years_threshold_and_reference_on(export_data):
+    rep = org.load(EXPORT, mapping=MAPPING, years=[2023], privacy_threshold=3, reference="shipped")
+    assert rep.ctx.years == [2023] and rep.k == 3 and rep.organisation == ORG
+    assert rep.reference.kind == "shipped" and rep.years == [2023]
+    res = rep.principle_results("rykte")
+    assert list(res.columns) == list(rep.results.columns) and isinstance(res.index, pd.RangeIndex)
+    assert res["principle"].eq("rykte").all() and len(res) == 1
