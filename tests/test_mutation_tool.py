@@ -45,5 +45,48 @@ def test_equivalent_mutants_are_read_from_the_doc(tmp_path):
     doc = tmp_path / "mutation.md"
     doc.write_text("# x\n\n- `dimios.scoring.x_f__mutmut_3`: the index is taken from the Series anyway\n"
                    "* `dimios.quality.careless.x_irv__mutmut_12` — same value\nnot a - `dimios.x__mutmut_1` line\n")
-    assert tool.equivalent_mutants(doc) == {"dimios.scoring.x_f__mutmut_3", "dimios.quality.careless.x_irv__mutmut_12"}
-    assert tool.equivalent_mutants(tmp_path / "missing.md") == set()
+    assert tool.listed_equivalents(doc) == {"dimios.scoring.x_f__mutmut_3", "dimios.quality.careless.x_irv__mutmut_12"}
+    assert tool.listed_equivalents(tmp_path / "missing.md") == set()
+
+
+def test_equivalents_count_only_while_their_function_is_the_reviewed_code(tmp_path):
+    """Mutants are numbered per function: after a change, a listed number may name another change."""
+    doc = tmp_path / "mutation.md"
+    doc.write_text("# x\n\n- `dimios.scoring.x_f__mutmut_3`: same value\n- `dimios.scoring.x_g__mutmut_1`: same\n",
+                   encoding="utf-8")
+    meta = tmp_path / "mutants" / "dimios" / "scoring.py.meta"
+    meta.parent.mkdir(parents=True)
+
+    def code_hashes(f, g):
+        meta.write_text(json.dumps({"exit_code_by_key": {}, "hash_by_function_name": {"x_f": f, "x_g": g}}))
+
+    code_hashes("aaa", "bbb")
+    assert tool.equivalent_mutants(doc, tmp_path / "mutants") == set()          # never reviewed
+    tool.stamp_reviewed(doc, tmp_path / "mutants")
+    assert tool.reviewed_hashes(doc) == {"dimios.scoring.x_f": "aaa", "dimios.scoring.x_g": "bbb"}
+    assert tool.equivalent_mutants(doc, tmp_path / "mutants") == {"dimios.scoring.x_f__mutmut_3",
+                                                                  "dimios.scoring.x_g__mutmut_1"}
+    code_hashes("aaa", "changed")                                                # x_g edited since the review
+    assert tool.equivalent_mutants(doc, tmp_path / "mutants") == {"dimios.scoring.x_f__mutmut_3"}
+    tool.stamp_reviewed(doc, tmp_path / "mutants")                               # stamping again replaces the block
+    text = doc.read_text(encoding="utf-8")
+    assert text.count(tool.REVIEWED_BEGIN) == 1 and "x_g changed" in text and "x_g bbb" not in text
+
+
+def test_check_runs_the_given_tests_against_one_mutant(tmp_path, monkeypatch, capsys):
+    """--check imports the mutated copy of the package, not the checkout, and names the mutant to it."""
+    pkg = tmp_path / "mutants" / "dimios"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text(
+        "import os\nVALUE = 2 if os.environ.get('MUTANT_UNDER_TEST') == 'dimios.x.x_f__mutmut_1' else 1\n")
+    (pkg / "x.py.meta").write_text(json.dumps({"exit_code_by_key": {"dimios.x.x_f__mutmut_1": 0,
+                                                                     "dimios.x.x_f__mutmut_2": 0}}))
+    test = tmp_path / "test_value.py"
+    test.write_text("import dimios\n\ndef test_value():\n    assert dimios.VALUE == 1\n")
+    monkeypatch.setattr(tool, "MUTANTS", tmp_path / "mutants")
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    assert tool.check("dimios.x.x_f__mutmut_1", [str(test)]) == 0           # the test notices the change
+    assert tool.check("dimios.x.x_f__mutmut_2", [str(test)]) == 1           # it does not
+    assert "x_f__mutmut_1: killed" in capsys.readouterr().out
+    assert tool.check("dimios.x.x_f__mutmut_9", [str(test)]) == 2           # no such mutant
+    assert tool.check("dimios.x.x_f__mutmut_1", [str(test), "-k", "nothing"]) == 2  # no test ran

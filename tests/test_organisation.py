@@ -749,3 +749,33 @@ def test_load_passes_years_threshold_and_reference_on(export_data):
     res = rep.principle_results("rykte")
     assert list(res.columns) == list(rep.results.columns) and isinstance(res.index, pd.RangeIndex)
     assert res["principle"].eq("rykte").all() and len(res) == 1
+
+
+def test_more_helper_edges():
+    with pytest.raises(ValueError):
+        org._as_years("2023X")
+    assert org.safe_dirname("X1") == "X1" and org.safe_dirname("Xa_bX") == "Xa_bX"
+    # mid-rank on values rounded to 9 decimals: 3e-10 apart is a tie, 0.2 apart is not
+    assert org.percentile_rank(50.4, [50.2, 49.0]) == 100.0
+    assert org.percentile_rank(50 + 3e-10, [50.0]) == 50.0
+    # within level 1 (0-25) the share is spread from 0: 12.5 is half of level 1
+    assert org.percentile_from_spread(12.5, [40, 20, 20, 20]) == pytest.approx(20)
+    # the reference must have enough other organisations in each of the organisation's years
+    scores = scoring_of({("A", 2021): 5, ("A", 2023): 5, ("B", 2023): 5})
+    assert org.choose_reference(scores, "A", 5, min_organisations=1).kind == "shipped"
+    assert org.choose_reference(scoring_of({("A", 2023): 5, ("B", 2023): 5}), "A", 5, min_organisations=1).kind == "data"
+
+
+def test_reference_percentile_from_scores_or_spread():
+    scores = scoring_of({("A", 2023): 5, **{(f"O{i}", 2023): 5 for i in range(5)}})
+    ref = org.choose_reference(scores, "A", 5)
+    assert ref.kind == "data"
+    p = "portfoljstyrning"
+    same = float(ref.scores.xs(2023, level="year")[p].iloc[0])  # every other organisation has this score
+    assert ref.percentile(p, 2023, same) == 50.0 and ref.percentile(p, 2023, same + 1) == 100.0
+    assert np.isnan(ref.percentile(p, 2019, 50.0))              # a year the reference does not have
+    shipped = org.shipped_reference()
+    shares = shipped.shares(p, 2023)
+    assert shipped.percentile(p, 2023, 100.0) == pytest.approx(100.0)
+    assert shipped.percentile(p, 2023, 0.0) == pytest.approx(0.0)
+    assert shipped.percentile(p, 2023, 50.0) == pytest.approx(shares[:2].sum() / shares.sum() * 100)

@@ -127,3 +127,13 @@ def test_read_published_has_text_notes_and_integer_cells():
     assert list(pub.columns) == spread.PUBLISHED_COLUMNS
     assert pub["note"].notna().all() and (pub["note"] == "").any()
     assert all(str(pub[c].dtype) == "Int64" for c in spread.LEVEL_PCT_COLUMNS) and pub["level_1_pct"].isna().any()
+
+
+def test_read_published_keeps_notes_as_written(tmp_path):
+    f = tmp_path / "spread.csv"
+    f.write_text("table,principle,dimension,year,level_1_pct,level_2_pct,level_3_pct,level_4_pct,note\n"
+                 "1.1,Portföljstyrning,digital_formaga,2023,,50,50,,NA\n"
+                 "1.1,Portföljstyrning,digital_formaga,2022,10,40,50,,2\n", encoding="utf-8")
+    pub = spread.read_published(f)
+    assert pub["note"].tolist() == ["NA", "2"] and pub["table"].tolist() == ["1.1", "1.1"]
+    assert pd.isna(pub.loc[0, "level_1_pct"]) and pub.loc[1, "level_1_pct"] == 10

@@ -4,6 +4,8 @@
     python tools/mutation.py scoring spread  # run only these modules
     python tools/mutation.py --report        # only print the scores of the last runs
     python tools/mutation.py --retest spread # run the survivors of a module again (after new tests)
+    python tools/mutation.py --check dimios.trends.x_classify__mutmut_8 tests/test_trends.py
+                                             # does a (new) test kill this mutant? (seconds, no mutmut run)
 
 mutmut (configured in ``pyproject.toml``, ``[tool.mutmut]``) copies the package to
 ``mutants/``, plants one small change at a time (a ``<`` for a ``<=``, a ``2`` for a ``3``,
@@ -41,14 +43,63 @@ KILLED, SURVIVED, NO_TESTS, TIMEOUT, NOT_CHECKED, OTHER = ("killed", "survived",
                                                           "not checked", "other")
 STATUS = {1: KILLED, 3: KILLED, 37: KILLED, 0: SURVIVED, 5: NO_TESTS, 33: NO_TESTS, None: NOT_CHECKED,
           36: TIMEOUT, 24: TIMEOUT, -24: TIMEOUT, 152: TIMEOUT, 255: TIMEOUT}
-_EQUIVALENT = re.compile(r"^\s*[-*]\s+`(dimios\.[\w.]+__mutmut_\d+)`")
+_EQUIVALENT = re.compile(r"^\s*[-*]\s+`(dimios\.[\w.ǁ]+__mutmut_\d+)`")
+_REVIEWED = re.compile(r"^<!-- reviewed (\S+) (\w+) -->$")
+REVIEWED_BEGIN, REVIEWED_END = "<!-- reviewed functions: written by tools/mutation.py --stamp -->", "<!-- end reviewed -->"
 
 
-def equivalent_mutants(doc: Path = EQUIVALENT_DOC) -> set[str]:
+def function_of(mutant: str) -> str:
+    """'dimios.scoring.x_to_levels__mutmut_3' -> 'dimios.scoring.x_to_levels'."""
+    return mutant.split("__mutmut_")[0]
+
+
+def listed_equivalents(doc: Path = EQUIVALENT_DOC) -> set[str]:
     """Mutant names listed as equivalent in the doc: lines ``- `dimios.x.f__mutmut_3`: reason``."""
     if not doc.exists():
         return set()
     return {m.group(1) for line in doc.read_text(encoding="utf-8").splitlines() if (m := _EQUIVALENT.match(line))}
+
+
+def reviewed_hashes(doc: Path = EQUIVALENT_DOC) -> dict[str, str]:
+    """{function: mutmut's hash of its code} when its equivalent mutants were reviewed."""
+    if not doc.exists():
+        return {}
+    return {m.group(1): m.group(2) for line in doc.read_text(encoding="utf-8").splitlines()
+            if (m := _REVIEWED.match(line.strip()))}
+
+
+def function_hashes(mutants_dir: Path = MUTANTS) -> dict[str, str]:
+    """{function: hash of its current code} from mutmut's meta files."""
+    out = {}
+    for meta in sorted(mutants_dir.rglob("*.py.meta")):
+        module = ".".join(meta.relative_to(mutants_dir).with_suffix("").with_suffix("").parts)
+        for func, h in json.loads(meta.read_text()).get("hash_by_function_name", {}).items():
+            out[f"{module}.{func}"] = h
+    return out
+
+
+def equivalent_mutants(doc: Path = EQUIVALENT_DOC, mutants_dir: Path = MUTANTS) -> set[str]:
+    """The listed equivalent mutants whose function is unchanged since the review. Mutants are
+    numbered per function, so after a change the numbers may name other changes: such entries
+    do not count until they are reviewed again (``stale_equivalents``, ``--stamp``)."""
+    listed, reviewed, current = listed_equivalents(doc), reviewed_hashes(doc), function_hashes(mutants_dir)
+    return {n for n in listed if reviewed.get(function_of(n)) is not None
+            and reviewed.get(function_of(n)) == current.get(function_of(n))}
+
+
+def stamp_reviewed(doc: Path = EQUIVALENT_DOC, mutants_dir: Path = MUTANTS) -> None:
+    """Record the current code hash of every function with listed equivalents (after reviewing them)."""
+    current = function_hashes(mutants_dir)
+    funcs = sorted({function_of(n) for n in listed_equivalents(doc)})
+    block = [REVIEWED_BEGIN] + [f"<!-- reviewed {f} {current[f]} -->" for f in funcs if f in current] + [REVIEWED_END]
+    text = doc.read_text(encoding="utf-8")
+    if REVIEWED_BEGIN in text:
+        head, rest = text.split(REVIEWED_BEGIN, 1)
+        tail = rest.split(REVIEWED_END, 1)[1]
+        text = head + "\n".join(block) + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(block) + "\n"
+    doc.write_text(text, encoding="utf-8")
 
 
 def module_of(mutant: str) -> str:
@@ -141,6 +192,32 @@ def run_module(module: str, max_children: int, names: list[str] | None = None) -
     return subprocess.run(cmd, cwd=ROOT).returncode
 
 
+def check(name: str, tests: list[str]) -> int:
+    """Run the working tree's tests (default: all fast tests) against one mutant from ``mutants/``:
+    0 if they kill it, 1 if it survives. The mutated package is the copy mutmut made at its last run,
+    so a test written since then is checked against the code that was mutated.
+
+    mutmut's own runner cannot do this without testing the whole module again; its trampoline reads
+    the mutant's name from ``MUTANT_UNDER_TEST``, which is all this sets."""
+    if not (MUTANTS / "dimios").is_dir():
+        print("no mutants/: run `make mutation` (or `tools/mutation.py MODULE`) first", file=sys.stderr)
+        return 2
+    if name not in results(MUTANTS):  # also refuses a name that would silently test the original code
+        print(f"no mutant named {name} in mutants/ (see `tools/mutation.py --report --survivors`)", file=sys.stderr)
+        return 2
+    args = [str(Path(t).resolve()) if Path(t).exists() else t for t in tests] or [str(ROOT / "tests"), "-m", "not slow"]
+    # the mutated package is imported before pytest puts the checkout (tests/ is a package) on sys.path
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import dimios, pytest; sys.exit(pytest.main(sys.argv[2:]))"
+    cmd = [sys.executable, "-c", code, str(MUTANTS), "-q", "-x", "-p", "no:xdist", "-p", "no:cacheprovider", *args]
+    rc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, "MUTANT_UNDER_TEST": name},
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    if rc not in (0, 1, 2, 3):  # 4: bad pytest arguments, 5: no test collected
+        print(f"{name}: not checked (pytest exit {rc}: no tests collected or bad arguments)", file=sys.stderr)
+        return 2
+    print(f"{name}: {'killed' if rc else 'survived'}")
+    return 0 if rc else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("modules", nargs="*", help=f"modules to run (default: all core modules: {', '.join(CORE)})")
@@ -150,12 +227,20 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only the surviving mutants of the modules again (after adding tests)")
     ap.add_argument("--all", action="store_true",
                     help="run every mutant again (default: only mutants without a result, e.g. new or changed code)")
+    ap.add_argument("--stamp", action="store_true",
+                    help="record that the equivalent mutants listed in docs/mutation.md were reviewed on the current code")
+    ap.add_argument("--check", metavar="MUTANT",
+                    help="run the tests given as modules (paths; default: the fast tests) against one mutant")
     ap.add_argument("--max-children", type=int, default=int(os.environ.get("MUTMUT_CHILDREN", "2")))
-    args = ap.parse_args(argv)
+    args, extra = ap.parse_known_args(argv)
+    if args.check:                      # e.g. --check NAME tests/test_trends.py -k classify
+        return check(args.check, args.modules + extra)
+    if extra:
+        ap.error(f"unrecognized arguments: {' '.join(extra)}")
     unknown = [m for m in args.modules if m not in CORE]
     if unknown:
         ap.error(f"unknown module(s) {', '.join(unknown)}; core modules: {', '.join(CORE)}")
-    if not args.report:
+    if not args.report and not args.stamp:
         prepare(args.max_children)
         for module in args.modules or CORE:
             for attempt in range(3):  # mutmut 3.8 can crash while collecting its workers: go on with the rest
@@ -180,11 +265,14 @@ def main(argv: list[str] | None = None) -> int:
     if not codes:
         print("no mutmut results in mutants/: run `make mutation` first", file=sys.stderr)
         return 1
+    if args.stamp:
+        stamp_reviewed()
     equivalent = equivalent_mutants()
-    stale = sorted(equivalent - set(codes))
+    stale = sorted(listed_equivalents() - equivalent)
     print(format_summary(summary(codes, equivalent)))
     if stale:
-        print(f"\n{len(stale)} mutant(s) listed as equivalent in docs/mutation.md no longer exist: "
+        print(f"\n{len(stale)} mutant(s) listed as equivalent in docs/mutation.md belong to code changed since the "
+              "review and are not counted as equivalent: check them (mutmut show NAME), then --stamp: "
               + ", ".join(stale[:5]) + (" …" if len(stale) > 5 else ""))
     if args.survivors:
         print("\nsurviving mutants (show one with `.venv/bin/mutmut show NAME`):")
