@@ -155,3 +155,11 @@ def test_singular_means_an_eigenvalue_below_1e8_of_the_largest():
     assert eig.min() < F.SINGULAR_TOL * eig.max()
     r = _reason(lambda: F.check_factorable(y))
     assert (r.code, r.details["rank"]) == ("singular", 3)
+
+
+def test_singular_tolerance_boundary():
+    # an eigenvalue exactly at SINGULAR_TOL times the largest counts as zero; just above it counts
+    at = F.SINGULAR_TOL * 2.0
+    assert F._rank(np.array([at, 1.0, 2.0])) == 2
+    assert F._rank(np.array([np.nextafter(at, 1.0), 1.0, 2.0])) == 3
+    assert F._rank(np.array([np.nextafter(at, 0.0), 1.0, 2.0])) == 2

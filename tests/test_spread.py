@@ -137,3 +137,13 @@ def test_read_published_keeps_notes_as_written(tmp_path):
     pub = spread.read_published(f)
     assert pub["note"].tolist() == ["NA", "2"] and pub["table"].tolist() == ["1.1", "1.1"]
     assert pd.isna(pub.loc[0, "level_1_pct"]) and pub.loc[1, "level_1_pct"] == 10
+
+
+def test_read_published_keeps_numeric_notes_as_text(tmp_path):
+    # a note column holding only footnote numbers (and empty notes) is still text, not numbers
+    f = tmp_path / "spread.csv"
+    f.write_text("table,principle,dimension,year,level_1_pct,level_2_pct,level_3_pct,level_4_pct,note\n"
+                 "1.1,Portföljstyrning,digital_formaga,2023,,50,50,,\n"
+                 "1.1,Portföljstyrning,digital_formaga,2022,10,40,50,,1\n", encoding="utf-8")
+    pub = spread.read_published(f)
+    assert pub["note"].tolist() == ["", "1"]
