@@ -90,3 +90,17 @@ def test_check_runs_the_given_tests_against_one_mutant(tmp_path, monkeypatch, ca
     assert "x_f__mutmut_1: killed" in capsys.readouterr().out
     assert tool.check("dimios.x.x_f__mutmut_9", [str(test)]) == 2           # no such mutant
     assert tool.check("dimios.x.x_f__mutmut_1", [str(test), "-k", "nothing"]) == 2  # no test ran
+
+
+def test_scores_table_is_written_into_the_doc_between_its_markers(tmp_path):
+    rows = tool.summary({"dimios.scoring.x_f__mutmut_1": 1, "dimios.scoring.x_f__mutmut_2": 36,
+                         "dimios.scoring.x_f__mutmut_3": 0, "dimios.scoring.x_f__mutmut_4": None}, set())
+    table = tool.markdown_summary(rows, "Measured today.")
+    assert "| `scoring` | 4 | 2 | 1 | 1 | 0 | 0 | 1 | 66.7 % |" in table     # the timeout counts as killed
+    doc = tmp_path / "mutation.md"
+    doc.write_text("# Mutation\n\n## Scores\n\nintro\n", encoding="utf-8")
+    tool.write_scores(doc, table)
+    tool.write_scores(doc, table.replace("66.7", "70.0"))                   # a second run replaces the block
+    text = doc.read_text(encoding="utf-8")
+    assert text.count(tool.SCORES_BEGIN) == 1 and "70.0 %" in text and "66.7 %" not in text
+    assert text.startswith("# Mutation\n\n## Scores\n\nintro\n")

@@ -135,24 +135,52 @@ def summary(codes: dict[str, int | None], equivalent: set[str]) -> list[dict]:
         total = sum(c.values())
         relevant = total - c["equivalent"] - c[NOT_CHECKED]
         killed = c[KILLED] + c[TIMEOUT]
-        out.append({"module": mod, "mutants": total, "killed": killed, "survived": c[SURVIVED],
+        out.append({"module": mod, "mutants": total, "killed": killed, "timeouts": c[TIMEOUT], "survived": c[SURVIVED],
                     "no_tests": c[NO_TESTS], "equivalent": c["equivalent"], "not_checked": c[NOT_CHECKED],
                     "other": c[OTHER], "score": 100.0 * killed / relevant if relevant else float("nan")})
     return out
 
 
 def format_summary(rows: list[dict]) -> str:
-    head = f"{'module':<20}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'equiv.':>7}" \
+    head = f"{'module':<20}{'mutants':>8}{'killed':>8}{'(timeout)':>10}{'survived':>9}{'no tests':>9}{'equiv.':>7}" \
            f"{'unrun':>7}{'score':>8}"
     lines = [head, "-" * len(head)]
     for r in rows:
         if r["module"] in ("quality/", "all"):
             lines.append("-" * len(head))
         score = "–" if r["score"] != r["score"] else f"{r['score']:.1f} %"
-        lines.append(f"{r['module']:<20}{r['mutants']:>8}{r['killed']:>8}{r['survived']:>9}{r['no_tests']:>9}"
-                     f"{r['equivalent']:>7}{r['not_checked'] + r['other']:>7}{score:>8}")
-    lines.append("score = killed / (mutants - equivalent - unrun); a mutant without a test counts as survived")
+        lines.append(f"{r['module']:<20}{r['mutants']:>8}{r['killed']:>8}{r['timeouts']:>10}{r['survived']:>9}"
+                     f"{r['no_tests']:>9}{r['equivalent']:>7}{r['not_checked'] + r['other']:>7}{score:>8}")
+    lines.append("score = killed / (mutants - equivalent - unrun); killed includes timeouts; "
+                 "a mutant without a test counts as survived")
     return "\n".join(lines)
+
+
+SCORES_BEGIN, SCORES_END = "<!-- scores: written by tools/mutation.py --write-scores -->", "<!-- end scores -->"
+
+
+def markdown_summary(rows: list[dict], note: str = "") -> str:
+    """The scores as a Markdown table (for docs/mutation.md)."""
+    out = ["| module | mutants | killed | of which timeout | survived | no tests | equivalent | unrun | score |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        score = "–" if r["score"] != r["score"] else f"{r['score']:.1f} %"
+        name = f"**{r['module']}**" if r["module"] in ("quality/", "all") else f"`{r['module']}`"
+        out.append(f"| {name} | {r['mutants']} | {r['killed']} | {r['timeouts']} | {r['survived']} | {r['no_tests']} "
+                   f"| {r['equivalent']} | {r['not_checked'] + r['other']} | {score} |")
+    return "\n".join(([note, ""] if note else []) + out)
+
+
+def write_scores(doc: Path, table: str) -> None:
+    """Replace the scores block of the doc (or append it) with ``table``."""
+    text = doc.read_text(encoding="utf-8")
+    block = f"{SCORES_BEGIN}\n{table}\n{SCORES_END}"
+    if SCORES_BEGIN in text:
+        head, rest = text.split(SCORES_BEGIN, 1)
+        text = head + block + rest.split(SCORES_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    doc.write_text(text, encoding="utf-8")
 
 
 def survivors(codes: dict[str, int | None], equivalent: set[str]) -> list[str]:
@@ -229,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run every mutant again (default: only mutants without a result, e.g. new or changed code)")
     ap.add_argument("--stamp", action="store_true",
                     help="record that the equivalent mutants listed in docs/mutation.md were reviewed on the current code")
+    ap.add_argument("--write-scores", action="store_true",
+                    help="also write the scores table into docs/mutation.md (between its scores markers)")
     ap.add_argument("--check", metavar="MUTANT",
                     help="run the tests given as modules (paths; default: the fast tests) against one mutant")
     ap.add_argument("--max-children", type=int, default=int(os.environ.get("MUTMUT_CHILDREN", "2")))
@@ -269,7 +299,14 @@ def main(argv: list[str] | None = None) -> int:
         stamp_reviewed()
     equivalent = equivalent_mutants()
     stale = sorted(listed_equivalents() - equivalent)
-    print(format_summary(summary(codes, equivalent)))
+    rows = summary(codes, equivalent)
+    print(format_summary(rows))
+    if args.write_scores:
+        import datetime
+        from importlib.metadata import version
+        note = (f"Measured {datetime.date.today().isoformat()} with mutmut {version('mutmut')}, pandas "
+                f"{version('pandas')}, `--max-children {args.max_children}`.")
+        write_scores(EQUIVALENT_DOC, markdown_summary(rows, note))
     if stale:
         print(f"\n{len(stale)} mutant(s) listed as equivalent in docs/mutation.md belong to code changed since the "
               "review and are not counted as equivalent: check them (mutmut show NAME), then --stamp: "
