@@ -233,8 +233,9 @@ def _mapping_pairs_yaml(path: Path) -> list[tuple]:
 
     expected = "a YAML mapping 'source: target' (or a list of {source, target})"
     text = _mapping_text(path)
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # refuses control characters here (a ReaderError, without a line)
         node = loader.get_single_node()
 
         def value(n):
@@ -261,7 +262,8 @@ def _mapping_pairs_yaml(path: Path) -> list[tuple]:
                    + (f" (column {mark.column + 1}; a header with ':' or '#' must be in quotes)" if mark else "")
                    ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     raise fail(path, expected, note="unexpected YAML structure" if node is not None else "the mapping file is empty")
 
 
@@ -597,6 +599,9 @@ def _read_xlsx(path: Path, lookup, notes: list[str]) -> pd.DataFrame:
     try:
         ignored = []
         for ws in wb.worksheets:
+            # the cells as stored, not the range the sheet's <dimension> tag claims: some programs
+            # write "A1" there, and openpyxl's read-only mode would read that one cell only
+            ws.reset_dimensions()
             it = ws.iter_rows(min_row=1, values_only=True)
             head = [list(r) for r in itertools.islice(it, HEADER_SEARCH_ROWS + 20)]
             head_text = [[_cell_text(v) for v in r] for r in head]

@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 
 from dimios import instrument
-from dimios.io import ReadResult, load_mapping, read_responses, write_responses
+from dimios.io import ColumnMapping, ReadResult, load_mapping, read_raw, read_responses, write_responses
 from dimios.validation import (
     ORGANISATION_TYPES,
     STRING_DTYPE,
     DataValidationError,
+    Problem,
     contract_columns,
     response_schema,
 )
@@ -488,3 +489,418 @@ def test_windows1252_mapping_file_is_read(tmp_path):
     c = tmp_path / "m.csv"
     c.write_bytes("source;target\nEnkätår;year\n".encode("cp1252"))
     assert load_mapping(c) == {"Enkätår": "year"}
+
+
+# --------------------------------------------------------------------------- mapping files: every message in full
+# A mapping file is written by hand, so its error messages (file, line, column, value, expected)
+# are what the user fixes it with: each is checked field by field.
+
+
+def only_problem(ei) -> tuple:
+    """The single problem of a DataValidationError as (file, row, column, value, expected, note, row label)."""
+    (p,) = ei.value.problems
+    return (p.file, p.row, p.column, p.value, p.expected, p.note, p.row_label)
+
+
+def mapping_error(path) -> tuple:
+    with pytest.raises(DataValidationError) as ei:
+        load_mapping(path)
+    assert ei.value.path == str(path)
+    return only_problem(ei)
+
+
+def test_mapping_file_missing_or_of_unknown_type_or_unreadable(tmp_path):
+    assert mapping_error(tmp_path / "nope.yml") == (
+        str(tmp_path / "nope.yml"), None, None, None, "an existing column-mapping file", "file not found", "row")
+    j = tmp_path / "m.json"
+    j.write_text("{}", encoding="utf-8")
+    assert mapping_error(j) == (str(j), None, None, ".json", "a column-mapping file ending in .yml, .yaml or .csv",
+                                "unknown file type", "row")
+    d = tmp_path / "m.yml"
+    d.mkdir()  # exists, but cannot be read as a file
+    assert mapping_error(d) == (str(d), None, None, None, "a readable column-mapping file",
+                                "cannot read the file: Is a directory", "row")
+
+
+def test_mapping_file_suffixes_yaml_and_txt(tmp_path):
+    y = tmp_path / "m.YAML"
+    y.write_text("Enkätår: year\n", encoding="utf-8")
+    t = tmp_path / "m.TXT"
+    t.write_text("source,target\nEnkätår,year\n", encoding="utf-8")
+    assert load_mapping(y) == load_mapping(t) == {"Enkätår": "year"}
+
+
+def test_mapping_file_neither_utf8_nor_windows1252(tmp_path):
+    m = tmp_path / "m.csv"
+    m.write_bytes(b"source,target\nFr\x81ga,year\n")  # 0x81 is undefined in Windows-1252
+    assert mapping_error(m) == (str(m), None, None, None, "a text file in UTF-8 or Windows-1252",
+                                "undecodable byte 0x81 at position 16", "row")
+
+
+def test_csv_mapping_empty_or_with_a_wrong_header(tmp_path):
+    m = tmp_path / "m.csv"
+    m.write_text("# only a comment\n   # an indented comment\n\n", encoding="utf-8")
+    assert mapping_error(m) == (str(m), None, None, None, "a CSV with the header source,target",
+                                "the mapping file is empty", "row")
+    m.write_text("  # the mapping\nkälla;mål\nEnkätår;year\n", encoding="utf-8")
+    assert mapping_error(m) == (str(m), 2, None, "källa;mål", "a CSV with the header source,target",
+                                "wrong header", "line")
+    assert ("line 2: value 'källa;mål' (wrong header) — expected a CSV with the header source,target"
+            in DataValidationError([Problem(*mapping_error(m))], m).format_report())
+
+
+def test_csv_mapping_rows_have_one_or_two_cells(tmp_path):
+    m = tmp_path / "m.csv"
+    m.write_text("source,target\nEnkätår,year\nTidsstämpel\n", encoding="utf-8")
+    cm = load_mapping(m)  # a row with the source only: the column is ignored
+    assert cm == {"Enkätår": "year", "Tidsstämpel": None} and cm.lines == {"Enkätår": 2, "Tidsstämpel": 3}
+    m.write_text("source;target\nEnkätår;year\nFråga 1;skalning;extra\n", encoding="utf-8")
+    assert mapping_error(m) == (str(m), 3, None, "Fråga 1;skalning;extra", "two cells per row: source,target",
+                                None, "line")
+
+
+@pytest.mark.parametrize("header, delim", [
+    ("source;target", ";"),
+    ("source,target", ","),
+    ('source,target,"note; free text"', ","),     # more commas than semicolons
+    ('source,target,"note; free; text"', ","),    # as many: the comma
+    ('source;target;"note, free text"', ";"),
+])
+def test_csv_mapping_delimiter_is_the_more_frequent_one_on_the_header_line(tmp_path, header, delim):
+    m = tmp_path / "m.csv"
+    m.write_text(f"{header}\nEnkätår{delim}year\n", encoding="utf-8")
+    assert load_mapping(m) == {"Enkätår": "year"}
+
+
+def test_yaml_mapping_forms_columns_key_and_list(tmp_path):
+    m = tmp_path / "m.yml"
+    m.write_text("# export 2024\ncolumns:\n  Enkätår: year\n  Tidsstämpel: ignore\n", encoding="utf-8")
+    cm = load_mapping(m)
+    assert cm == {"Enkätår": "year", "Tidsstämpel": None} and cm.lines == {"Enkätår": 3, "Tidsstämpel": 4}
+    assert cm.path == str(m)
+    m.write_text("- source: Enkätår\n  target: year\n\n- {source: Tidsstämpel}\n- source: Org\n  target: organisation_id\n",
+                 encoding="utf-8")
+    cm = load_mapping(m)
+    assert cm == {"Enkätår": "year", "Tidsstämpel": None, "Org": "organisation_id"}
+    assert cm.lines == {"Enkätår": 1, "Tidsstämpel": 4, "Org": 5}
+    m.write_text("- source: Enkätår\n  target: year\n- target: organisation_id\n", encoding="utf-8")
+    assert mapping_error(m) == (str(m), 3, None, None, "a YAML mapping 'source: target' (or a list of {source, target})",
+                                "a list entry without 'source'", "line")
+    m.write_text("- source: Enkätår\n  target: year\n- Org\n", encoding="utf-8")
+    assert mapping_error(m)[1:] == (3, None, None, "a YAML mapping 'source: target' (or a list of {source, target})",
+                                    "a list entry without 'source'", "line")
+
+
+def test_yaml_mapping_empty_or_not_a_mapping(tmp_path):
+    m = tmp_path / "m.yml"
+    m.write_text("# nothing yet\n", encoding="utf-8")
+    expected = "a YAML mapping 'source: target' (or a list of {source, target})"
+    assert mapping_error(m) == (str(m), None, None, None, expected, "the mapping file is empty", "row")
+    m.write_text("just a sentence\n", encoding="utf-8")
+    assert mapping_error(m) == (str(m), None, None, None, expected, "unexpected YAML structure", "row")
+
+
+def test_yaml_mapping_syntax_errors_with_and_without_a_position(tmp_path):
+    m = tmp_path / "m.yml"
+    m.write_text("Enkätår: year\nFråga: 1: skalning\n", encoding="utf-8")
+    expected = "a YAML mapping 'source: target' (or a list of {source, target})"
+    assert mapping_error(m) == (str(m), 2, None, None, expected,
+                                "YAML syntax error: mapping values are not allowed here "
+                                "(column 9; a header with ':' or '#' must be in quotes)", "line")
+
+
+def test_yaml_mapping_with_a_control_character_is_a_clear_error(tmp_path):
+    """A control character (here a vertical tab, as Excel writes a line break inside a cell) is
+    refused by YAML's reader before parsing: a clear error without a line, not a traceback."""
+    m = tmp_path / "m.yml"
+    expected = "a YAML mapping 'source: target' (or a list of {source, target})"
+    m.write_text("Enkätår: year\n\"Fråga\x0b1\": skalning\n", encoding="utf-8")
+    file, row, column, value, exp, note, label = mapping_error(m)
+    assert (file, row, column, value, exp, label) == (str(m), None, None, None, expected, "line")
+    assert note.startswith("YAML syntax error: unacceptable character #x000b") and "(column" not in note
+
+
+def test_mapping_entries_empty_source_unknown_targets_all_reported(tmp_path):
+    m = tmp_path / "m.yml"
+    m.write_text('"": year\nFråga 1: xyzzy\nFråga 2: yr\nFråga 3: skalnig\n', encoding="utf-8")
+    with pytest.raises(DataValidationError) as ei:
+        load_mapping(m)
+    got = [(p.file, p.row, p.column, p.value, p.expected, p.note, p.row_label) for p in ei.value.problems]
+    plain = "a column of the data contract or empty (ignore)"
+    assert got == [
+        (str(m), 1, "source", None, "a source header", "empty", "line"),
+        (str(m), 2, "target", "xyzzy", plain, None, "line"),
+        (str(m), 3, "target", "yr", plain, None, "line"),  # too far from 'year' for a hint
+        (str(m), 4, "target", "skalnig", plain + " — did you mean 'skalning'?", None, "line"),
+    ]
+
+
+def test_mapping_header_listed_twice(tmp_path):
+    m = tmp_path / "m.yml"
+    m.write_text("Fråga 1: skalning\nÅr: year\n' fråga  1': ignore\nÅR: year\nTid: ignore\ntid: year\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as ei:
+        load_mapping(m)
+    got = [(p.file, p.row, p.column, p.value, p.expected, p.note, p.row_label) for p in ei.value.problems]
+    assert got == [  # the same target twice ('År', 'ÅR') is fine
+        (str(m), 3, "source", " fråga  1", "each header listed once",
+         "also on line 1 with another target ('skalning' there, 'ignore' here)", "line"),
+        (str(m), 6, "source", "tid", "each header listed once",
+         "also on line 5 with another target ('ignore' there, 'year' here)", "line"),
+    ]
+    with pytest.raises(DataValidationError) as ei:
+        load_mapping({"Fråga 1": "skalning", "FRÅGA 1": "rykte"})
+    assert only_problem(ei) == ("<mapping>", None, "source", "FRÅGA 1", "each header listed once",
+                                "listed twice with different targets", "line")
+
+
+def test_mapping_as_a_dict_has_no_line_numbers():
+    with pytest.raises(DataValidationError) as ei:
+        load_mapping({"Enkätår": "year", "Fråga 1": "skalnig"})
+    assert ei.value.path == "<mapping>"
+    assert only_problem(ei) == ("<mapping>", None, "target", "skalnig",
+                                "a column of the data contract or empty (ignore) — did you mean 'skalning'?",
+                                None, "line")
+    cm = load_mapping({"Enkätår": "year", "Tidsstämpel": ""})
+    assert cm == {"Enkätår": "year", "Tidsstämpel": None} and cm.path == "<mapping>" and cm.lines == {}
+    assert load_mapping(cm) is cm
+    assert ColumnMapping({"a": "year"}).path == "<mapping>"  # as documented: a mapping given as a dict
+
+
+def test_mapping_targets_are_checked_against_the_given_instrument():
+    import dataclasses
+
+    small = dataclasses.replace(I, principles=tuple(p for p in I.principles if p.id != "skalning"))
+    assert load_mapping({"Fråga 1": "rykte"}, instr=small) == {"Fråga 1": "rykte"}
+    with pytest.raises(DataValidationError) as ei:
+        load_mapping({"Fråga 1": "skalning"}, instr=small)
+    assert only_problem(ei)[2:4] == ("target", "skalning")
+
+
+def test_columns_mapped_onto_one_contract_column_by_a_dict_mapping(tmp_path):
+    f = tmp_path / "d.csv"
+    f.write_text("\n".join(",".join(r) for r in [HEADER + ["rid", "Org"]] + [r + ["x", "y"] for r in BASE]) + "\n",
+                 encoding="utf-8")
+    with pytest.raises(DataValidationError) as ei:
+        read_raw(f, {"rid": "respondent_id", "Org": "respondent_id"})
+    assert ei.value.path == "<mapping>"
+    expected = "each column of the data contract mapped from one header only (remove or change one of the lines)"
+    got = [(p.file, p.row, p.column, p.value, p.expected, p.note, p.row_label) for p in ei.value.problems]
+    assert got == [
+        ("<mapping>", None, None, "rid", expected,
+         "maps to 'respondent_id', but d.csv also has 'respondent_id', which already is that column "
+         "and 'Org' mapped there too", "line"),
+        ("<mapping>", None, None, "Org", expected,
+         "maps to 'respondent_id', but d.csv also has 'respondent_id', which already is that column "
+         "and 'rid' mapped there too", "line"),
+    ]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a" * 50, "a" * 50),
+    ("a" * 51, "a" * 49 + "…"),
+    ("  two\n words  ", "two words"),
+])
+def test_long_values_in_messages_are_shortened_to_50_characters(text, expected):
+    from dimios.io import _short
+
+    assert _short(text) == expected and len(_short(text)) <= 50
+
+
+@pytest.mark.parametrize("value, text", [
+    (None, ""), (True, "true"), (False, "false"), (3.0, "3"), (2.5, "2.5"), (-0.1, "-0.1"), (7, "7"),
+    (__import__("datetime").date(2024, 3, 1), "2024-03-01"),
+    (__import__("datetime").datetime(2024, 3, 1, 10, 30), "2024-03-01T10:30:00"),
+    ("Vet ej", "Vet ej"),
+])
+def test_excel_cell_values_as_text(value, text):
+    """What an Excel cell holds (openpyxl gives numbers, booleans, dates) as the text that is validated
+    and shown in messages: whole numbers without '.0', dates in ISO form."""
+    from dimios.io import _cell_text
+
+    assert _cell_text(value) == text
+
+
+def test_write_responses_csv_text_and_line_ends(tmp_path, monkeypatch):
+    import os
+
+    df = expected_frame()
+    df["weight"] = 0.5  # an extra float column is not an answer: written as it is
+    monkeypatch.setattr(os, "linesep", "\r\n")  # as on Windows: the file still has '\n' line ends
+    a = write_responses(df, tmp_path / "a.csv")
+    b = write_responses(df, tmp_path / "b.txt")
+    assert a == tmp_path / "a.csv" and a.read_bytes() == b.read_bytes()
+    text = a.read_bytes().decode("utf-8")
+    assert "\r" not in text
+    lines = text.split("\n")
+    assert lines[0] == ",".join(HEADER) + ",weight"
+    col = HEADER.index("involved")
+    assert {ln.split(",")[col] for ln in lines[1:-1]} == {"true", "false"}
+    assert all(ln.endswith(",0.5") for ln in lines[1:-1])
+    assert lines[1] == ",".join(BASE[0]) + ",0.5"
+
+
+# --------------------------------------------------------------------------- Excel workbooks
+
+
+def make_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook with the given sheets (title -> rows); ``None`` and missing cells stay empty."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(list(r))
+    wb.save(path)
+    return path
+
+
+def edit_xlsx(path: Path, member: str, edit) -> Path:
+    """Rewrite one XML member of a workbook (to make files as other programs write them)."""
+    import zipfile
+
+    src = path.read_bytes()
+    with zipfile.ZipFile(_io_bytes(src)) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, edit(data.decode("utf-8")).encode("utf-8") if item.filename == member else data)
+    return path
+
+
+def _io_bytes(data: bytes):
+    import io
+
+    return io.BytesIO(data)
+
+
+def test_xlsx_sheets_without_the_header_and_later_sheets_are_named_in_the_notes(tmp_path):
+    data = [HEADER] + [list(r) for r in BASE]
+    f = make_xlsx(tmp_path / "a.xlsx", {"Info": [["Om enkäten"]], "Om": [["2024"]], "Svar": data,
+                                        "Anteckningar": [["a"]], "Koder": [["k"]]})
+    res = read_responses(f)
+    pd.testing.assert_frame_equal(res.data, expected_frame())
+    assert "sheet(s) without the header ignored: 'Info', 'Om'" in res.notes
+    assert "read sheet 'Svar'; later sheet(s) not read: 'Anteckningar', 'Koder'" in res.notes
+    notes = read_responses(make_xlsx(tmp_path / "b.xlsx", {"Info": [["Om enkäten"]], "Svar": data})).notes
+    assert "sheet(s) without the header ignored: 'Info'" in notes and "read sheet 'Svar'" in notes
+    assert not any("later sheet" in n for n in notes)
+    notes = read_responses(make_xlsx(tmp_path / "c.xlsx", {"Svar": data})).notes  # one sheet: nothing to say
+    assert not any(n.startswith(("read sheet", "sheet(s)")) for n in notes)
+
+
+def test_xlsx_title_rows_blank_rows_and_excel_row_numbers(tmp_path):
+    titles = [["DiMiOS", None, "export"], ["Kommun X"], [], ["Urval: alla"], ["Skapad 2024-05-01"]]
+    rows = [list(r) for r in BASE]
+    f = make_xlsx(tmp_path / "t.xlsx", {"Svar": titles + [HEADER] + rows[:4] + [[]] + rows[4:]})
+    res = read_responses(f)
+    pd.testing.assert_frame_equal(res.data, expected_frame())
+    assert "4 title row(s) above the header skipped: 'DiMiOS export'; 'Kommun X'; 'Urval: alla'" in res.notes
+    assert "1 blank rows skipped" in res.notes
+    rows[5][HEADER.index("skalning")] = "9"  # header on row 6, rows 7-10, blank row 11: rows[5] is on row 13
+    f = make_xlsx(tmp_path / "u.xlsx", {"Svar": titles + [HEADER] + rows[:4] + [[]] + rows[4:]})
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(f)
+    (p,) = ei.value.problems
+    assert (p.row, p.column, p.value) == (13, "skalning", "9")
+
+
+def test_xlsx_header_with_blank_cells_names_the_unnamed_columns(tmp_path):
+    header = [HEADER[0], None] + HEADER[1:-1] + [None, HEADER[-1]]
+    rows = [[r[0], "x"] + list(r[1:-1]) + ["y", r[-1]] for r in BASE]
+    f = make_xlsx(tmp_path / "h.xlsx", {"Svar": [header] + rows})
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(f)
+    assert [(p.row, p.column, p.value, p.note, p.expected) for p in ei.value.problems] == [
+        (None, name, None, "column without a header", "a header for every column that holds data")
+        for name in ("(unnamed column 2)", f"(unnamed column {len(HEADER) + 1})")]
+
+
+def test_xlsx_rows_after_the_header_search_are_read_too(tmp_path):
+    """The first 50 rows are searched for the header; every later row is data as well."""
+    rows = [[f"R{k:03d}"] + list(BASE[k % len(BASE)][1:]) for k in range(70)]
+    c = tmp_path / "r.csv"
+    c.write_text("\n".join(",".join(r) for r in [HEADER] + rows) + "\n", encoding="utf-8")
+    x = make_xlsx(tmp_path / "r.xlsx", {"Svar": [HEADER] + rows})
+    a, b = read_responses(c).data, read_responses(x).data
+    assert len(b) == 70 and b["respondent_id"].iloc[-1] == "R069"
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_xlsx_header_is_searched_in_the_first_50_rows(tmp_path):
+    data = [HEADER] + [list(r) for r in BASE]
+    raw, notes = read_raw(make_xlsx(tmp_path / "a.xlsx", {"Svar": [[f"Titel {i}"] for i in range(49)] + data}))
+    assert list(raw.columns) == HEADER and raw.index[0] == 51
+    assert "49 title row(s) above the header skipped: 'Titel 0'; 'Titel 1'; 'Titel 2'" in notes
+    raw, notes = read_raw(make_xlsx(tmp_path / "b.xlsx", {"Svar": [[f"Titel {i}"] for i in range(50)] + data}))
+    assert notes[0] == "no sheet has the contract header; read the first sheet 'Svar' with row 1 as header"
+    assert raw.columns[0] == "Titel 0"
+
+
+def test_xlsx_without_the_contract_header_is_read_from_its_first_nonblank_row(tmp_path):
+    f = make_xlsx(tmp_path / "n.xlsx", {
+        "Data": [[], ["ID", None, "Namn", None, "Svar"], ["1", "a", "b", "c", "d", "e"], [], ["2", None, "f", None, "g"]],
+        "Mer": [["x"]],
+    })
+    raw, notes = read_raw(f)
+    assert notes == ["no sheet has the contract header; read the first sheet 'Data' with row 2 as header",
+                     "1 blank rows skipped"]
+    assert list(raw.columns) == ["ID", "(unnamed column 2)", "Namn", "(unnamed column 4)", "Svar", "(unnamed column 6)"]
+    assert list(raw.index) == [3, 5]  # Excel row numbers
+    assert raw.loc[3].tolist() == ["1", "a", "b", "c", "d", "e"]
+    assert raw.loc[5].tolist() == ["2", "", "f", "", "g", ""]
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(f)
+    assert "'Namn'" in ei.value.format_report() and "'respondent_id'" in ei.value.format_report()
+
+
+def test_xlsx_without_the_contract_header_is_read_only_as_far_as_needed_to_report_it(tmp_path):
+    """A sheet without the header is not the data: only its first 2000 rows are read (to report what is wrong)."""
+    rows = [["Fråga", "Svar"]] + [[f"Q{k}", k] for k in range(2100)]
+    raw, _ = read_raw(make_xlsx(tmp_path / "big.xlsx", {"Blad1": rows}))
+    assert len(raw) == 1999 and raw.index[-1] == 2000 and raw.loc[2000].tolist() == ["Q1998", "1998"]
+
+
+def test_xlsx_empty_workbooks(tmp_path):
+    empty = make_xlsx(tmp_path / "e.xlsx", {"Blad1": [[], [None, None]]})
+    raw, notes = read_raw(empty)
+    assert raw.shape == (0, 0) and notes == []
+    no_sheets = edit_xlsx(make_xlsx(tmp_path / "z.xlsx", {"Blad1": [["a"]]}), "xl/workbook.xml",
+                          lambda s: __import__("re").sub(r"<sheets>.*</sheets>", "<sheets/>", s))
+    raw, notes = read_raw(no_sheets)
+    assert raw.shape == (0, 0) and notes == []
+    for f in (empty, no_sheets):
+        with pytest.raises(DataValidationError) as ei:
+            read_responses(f)
+        assert ei.value.path == str(f)
+
+
+def test_xlsx_formulas_are_read_as_their_values(tmp_path):
+    """Excel stores a formula with its last computed value; the value is the answer."""
+    rows = [list(r) for r in BASE]
+    col = HEADER.index("skalning")
+    rows[0][col] = "=2+3"
+    f = make_xlsx(tmp_path / "f.xlsx", {"Svar": [HEADER] + rows})
+    edit_xlsx(f, "xl/worksheets/sheet1.xml", lambda s: s.replace("<f>2+3</f><v />", "<f>2+3</f><v>5</v>"))
+    res = read_responses(f)
+    exp = expected_frame()
+    exp.loc[0, "skalning"] = 5.0
+    pd.testing.assert_frame_equal(res.data, exp)
+
+
+def test_not_a_workbook_names_the_error():
+    f = DATA / "not_a_workbook.xlsx"
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(f)
+    assert only_problem(ei) == (str(f), None, None, None, "a valid Excel .xlsx workbook",
+                                "cannot open the workbook (BadZipFile)", "row")
+
+
+def test_xlsx_with_a_wrong_dimension_tag_is_read_whole(tmp_path):
+    """Some programs write <dimension ref="A1"/> whatever the sheet holds; openpyxl's read-only mode
+    trusts that tag and would read only cell A1."""
+    f = make_xlsx(tmp_path / "d.xlsx", {"Svar": [HEADER] + [list(r) for r in BASE]})
+    edit_xlsx(f, "xl/worksheets/sheet1.xml", lambda s: __import__("re").sub(r'<dimension ref="[^"]*" ?/>',
+                                                                           '<dimension ref="A1"/>', s))
+    assert '<dimension ref="A1"/>' in __import__("zipfile").ZipFile(f).read("xl/worksheets/sheet1.xml").decode()
+    pd.testing.assert_frame_equal(read_responses(f).data, expected_frame())
