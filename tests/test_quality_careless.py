@@ -663,3 +663,21 @@ def test_simulate_survey_planted_rows_and_missing_answers():
     # missing completely at random among the attentive (planted rows are complete)
     assert x[planted].notna().all().all()
     assert 0.17 < x[~planted].isna().to_numpy().mean() < 0.23
+
+
+def test_mahalanobis_item_with_one_answer_leaves_the_other_distances_unchanged():
+    # An item answered by a single respondent has no variance (n - 1 = 0) and no covariance; it
+    # is given variance 1 and covariances 0, and as that respondent's deviation from the item
+    # mean (their own answer) is 0 it adds nothing to any D². This holds even when the other
+    # items' covariance is nearly singular: smallest eigenvalue 1.5e-8, just above the floor
+    # 1e-8 * max(largest eigenvalue, 1) of the covariance repair, largest eigenvalue 0.41.
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 0.5, 60)
+    ab = np.column_stack([a, a + 1.7e-4 * rng.normal(size=60)])
+    w = np.linalg.eigvalsh(np.cov(ab, rowvar=False))
+    assert 1e-8 < w[0] < 2e-8 and w[1] < 1
+    c = np.full((60, 1), NAN)
+    c[0] = 3.0
+    got = C.mahalanobis(np.hstack([ab, c]))
+    np.testing.assert_allclose(got["mahad"], C.mahalanobis(ab)["mahad"], rtol=1e-6)
+    assert got["mahad_df"].tolist() == [3] + [2] * 59
