@@ -72,9 +72,11 @@ def spread(
 
     data = _read(file, mapping)
     if exclude_careless:
-        from dimios.quality import careless
+        from dimios.context import careless_flags
 
-        data = careless.exclude_careless(data)
+        careless = careless_flags(data)["careless"].to_numpy()
+        data = data[~careless]
+        typer.echo(f"left out {int(careless.sum())} careless respondents", err=True)
     table = spread_mod.spread_table(scoring.organisation_scores(data))
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False, lineterminator="\n")

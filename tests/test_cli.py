@@ -45,6 +45,11 @@ def test_synth_then_spread_in_published_layout(tmp_path):
     table = pd.read_csv(out)
     assert list(table.columns) == list(pd.read_csv(paths.PUBLISHED_SPREAD).columns)
     assert len(table) == 26 * 4 and table["note"].isna().all()
+    # leaving the careless respondents out (the panel has planted ones)
+    res = dimios("spread", panel, "--out", out, "--exclude-careless")
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    assert int(res.stderr.split("left out ")[1].split()[0]) > 0
+    assert list(pd.read_csv(out).columns) == list(table.columns)
 
 
 # ------------------------------------------------------------------ build: mistakes in the command
