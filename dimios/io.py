@@ -518,7 +518,7 @@ def _read_csv(path: Path, lookup, notes: list[str]) -> pd.DataFrame:
         msg = str(exc).strip()
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", msg)
         if m:
-            line = int(m.group(2)) + header_idx + 1
+            line = int(m.group(2))  # pandas counts the lines of the whole file, skipped ones included
             raise fail(path, f"at most {len(header)} cells per row (as many as the header has)",
                        row=line, note=f"{m.group(3)} cells (unquoted delimiter in a value?)") from None
         raise fail(path, "a well-formed CSV file", note=f"cannot parse: {msg.splitlines()[0]}") from None

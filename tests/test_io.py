@@ -904,3 +904,88 @@ def test_xlsx_with_a_wrong_dimension_tag_is_read_whole(tmp_path):
                                                                            '<dimension ref="A1"/>', s))
     assert '<dimension ref="A1"/>' in __import__("zipfile").ZipFile(f).read("xl/worksheets/sheet1.xml").decode()
     pd.testing.assert_frame_equal(read_responses(f).data, expected_frame())
+
+
+# --------------------------------------------------------------------------- data files that cannot be read: every message in full
+
+META = "respondent_id,organisation_id,organisation_type,year,involved,business_area"
+
+
+def read_error(path) -> tuple:
+    with pytest.raises(DataValidationError) as ei:
+        read_raw(path)
+    assert ei.value.path == str(path)
+    return only_problem(ei)
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("x.ods", b"x", (".ods", "a .xlsx, .csv or .parquet file (save the workbook as .xlsx or CSV)",
+                     "unsupported spreadsheet format")),
+    ("x.XLSM", b"x", (".xlsm", "a .xlsx, .csv or .parquet file (save the workbook as .xlsx or CSV)",
+                      "unsupported spreadsheet format")),
+    ("x.xls", b"x", (".xls", "a .xlsx, .csv or .parquet file (save the workbook as .xlsx or CSV)",
+                     "unsupported spreadsheet format")),
+    ("export", b"a,b", ("(no suffix)", "a file ending in .csv, .txt, .xlsx, .parquet", "unknown file type")),
+    ("x.json", b"{}", (".json", "a file ending in .csv, .txt, .xlsx, .parquet", "unknown file type")),
+    ("be.csv", b"\xfe\xff\x00r", (None, "a CSV file in UTF-8 or Windows-1252 (in Excel: save as 'CSV UTF-8')",
+                                  "the file is UTF-16 ('Unicode text')")),
+    ("le.txt", b"\xff\xfer\x00", (None, "a CSV file in UTF-8 or Windows-1252 (in Excel: save as 'CSV UTF-8')",
+                                  "the file is UTF-16 ('Unicode text')")),
+    ("bin.csv", b"abc\x00def", (None, "a text (CSV) file", "binary content")),
+    ("zip.csv", b"PK\x03\x04\x00", (None, "a text (CSV) file — this looks like an Excel workbook: give it the suffix .xlsx",
+                                    "binary content")),
+    ("bom.csv", b"\xef\xbb\xbf" + META.encode() + b"\nR1,\xff\n",
+     (None, "valid UTF-8 text after the byte-order mark", "invalid byte at position 79")),
+    ("cp.csv", META.encode() + b"\nR1,\x81\n",
+     (None, "a text file in UTF-8 or Windows-1252", "undecodable byte 0x81 at position 79")),
+    ("quote.csv", (META + '\nR1,O1,kommun,2023,true,x\nR2,O1,"kommun,2023,true,x\n').encode(),
+     (None, "a well-formed CSV file", "cannot parse: Error tokenizing data. C error: EOF inside string starting at row 2")),
+])
+def test_unreadable_data_files_say_what_is_expected(tmp_path, name, content, problem):
+    f = tmp_path / name
+    f.write_bytes(content)
+    assert read_error(f) == (str(f), None, None, *problem, "row")
+
+
+def test_missing_file_or_a_directory(tmp_path):
+    assert read_error(tmp_path / "nope.csv") == (str(tmp_path / "nope.csv"), None, None, None, "an existing file",
+                                                 "file not found", "row")
+    d = tmp_path / "export.csv"
+    d.mkdir()
+    assert read_error(d) == (str(d), None, None, None, "a file, not a directory", "is a directory", "row")
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
+def test_a_file_that_cannot_be_read_is_a_clear_error(tmp_path):
+    f = tmp_path / "x.csv"
+    f.symlink_to("/proc/self/mem")  # exists, but reading it fails with an I/O error
+    assert read_error(f) == (str(f), None, None, None, "a readable file", "cannot read the file: Input/output error",
+                             "row")
+
+
+@pytest.mark.parametrize("above, line", [("", 3), ("Titel\n", 4), ("Titel\n\n", 5)])
+def test_a_row_with_more_cells_than_the_header_names_its_line(tmp_path, above, line):
+    f = tmp_path / "extra.csv"
+    f.write_text(above + META + "\nR1,O1,kommun,2023,true,x\nR2,O1,kommun,2023,true,a,b\nR3,O1,kommun,2023,true,x\n",
+                 encoding="utf-8")
+    assert f.read_text(encoding="utf-8").split("\n")[line - 1].startswith("R2,")
+    assert read_error(f) == (str(f), line, None, None, "at most 6 cells per row (as many as the header has)",
+                             "7 cells (unquoted delimiter in a value?)", "row")
+
+
+def test_a_parquet_file_that_cannot_be_read(tmp_path):
+    f = tmp_path / "x.parquet"
+    f.write_bytes(b"PAR1 not really")
+    file, row, column, value, expected, note, label = read_error(f)
+    assert (file, row, column, value, expected, label) == (str(f), None, None, None, "a valid parquet file", "row")
+    assert note.startswith("cannot read (ArrowInvalid: ") and "\n" not in note
+
+
+def test_encoding_notes(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_bytes(b"\xef\xbb\xbf" + META.encode() + b"\n")
+    assert read_raw(f)[1] == ["encoding: UTF-8 with byte-order mark (BOM removed)"]
+    f.write_bytes(META.encode() + b"\nR1,O1,kommun,2023,true,\xc4ldreomsorg\n")
+    raw, notes = read_raw(f)
+    assert notes == ["encoding: not UTF-8, read as Windows-1252 (as Swedish Excel writes CSV)"]
+    assert raw.loc[2, "business_area"] == "Äldreomsorg"
