@@ -318,7 +318,10 @@ def _parse_answers(col: pd.Series, name: str, instr, out: _Collector, stats: dic
         bad = ~empty & ~ok
         if bad.any():
             pos = np.flatnonzero(bad)
-            out.add_many(rows[pos[:MAX_PROBLEMS]], name, values[pos[:MAX_PROBLEMS]], expected, total=len(pos))
+            take = values[pos[:MAX_PROBLEMS]]
+            nonint = np.isfinite(take) & (np.floor(take) != take)  # as for text cells: say why 3.5 is wrong
+            out.add_many(rows[pos[:MAX_PROBLEMS]], name, take, expected, total=len(pos),
+                         note=["not an integer" if x else None for x in nonint])
         stats["empty"] += int(empty.sum())
         return np.where(ok, values, np.nan)
 
@@ -553,7 +556,7 @@ def _column_problems(raw: pd.DataFrame, instr, out: _Collector) -> None:
         if c not in seen:
             out.add(None, c, None, "a required column of the data contract", note="missing from the header")
     lookup = {norm_text(c): c for c in contract}
-    for c in names:
+    for c in seen:  # each name once: a repeated unknown column is one unknown column
         if c in contract:
             continue
         if not c.strip() or c.startswith("(unnamed column"):
