@@ -553,3 +553,28 @@ def test_rmsea_ci_bounds_at_their_thresholds():
     assert F.rmsea_ci(50.0, 0.5, n) == (0.0, 0.0) and F.rmsea_ci(50.0, 0, n) == (0.0, 0.0)
     lo, hi = F.rmsea_ci(50.0, 1, n)
     assert 0 < lo < hi
+
+
+def test_efa_two_factors_are_rotated_and_weak_factors_reflected(hs):
+    # two factors are rotated too (oblimin): visual and textual items separate, factors correlate ~.3
+    res = F.efa(hs[["x1", "x2", "x3", "x4", "x5", "x6"]], 2)
+    load = res.loadings[["F1", "F2"]]
+    assert (load.loc[["x4", "x5", "x6"], "F1"] > 0.75).all() and (load.loc[["x1", "x2", "x3"], "F2"] > 0.4).all()
+    assert (load.loc[["x4", "x5", "x6"], "F2"].abs() < 0.1).all()
+    assert res.factor_correlations.loc["F1", "F2"] == pytest.approx(0.305, abs=0.02)
+    # reflection: every factor is shown with a positive sum of loadings, also when the sum is small
+    # (items loading .6, -.3, -.2: factor_analyzer returns sums of -.69 and +.11 for these two samples)
+    for seed in (1, 7):
+        rng = np.random.default_rng(seed)
+        f = rng.normal(size=1000)
+        x = pd.DataFrame({f"v{i}": w * f + rng.normal(size=1000) for i, w in enumerate((0.6, -0.3, -0.2))})
+        one = F.efa(x, 1).loadings["F1"]
+        assert 0 < one.sum() < 0.7 and one["v0"] > 0.5 and (one[["v1", "v2"]] < 0).all(), seed
+
+
+def test_efa_passes_factor_analyzer_warnings_on():
+    # only sklearn's FutureWarning is silenced during the fit; factor_analyzer's own warnings (here:
+    # fewer complete cases than items for a principal-components extraction) reach the user
+    x = pd.DataFrame(np.random.default_rng(1).normal(size=(3, 5)))
+    with pytest.warns(UserWarning, match="number of factors will be constrained"):
+        F.efa(x, 3, method="principal", rotation=None)

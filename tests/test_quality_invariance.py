@@ -199,6 +199,8 @@ def test_equality_constraints_of_each_step():
     # χ² is the sum over groups
     for fit in fits.values():
         assert fit["chi2"] == pytest.approx(sum(fit["chi2_by_group"].values()))
+    default = V.fit_multigroup(moments, TWO, items)  # the configural step unless told otherwise
+    assert default["step"] == "configural" and default["chi2"] == pytest.approx(fits["configural"]["chi2"])
     with pytest.raises(ValueError, match=r"step must be one of \('configural', 'metric', 'scalar'\)"):
         V.fit_multigroup(moments, TWO, items, "strict")
 
@@ -212,6 +214,9 @@ def test_group_moments_are_biased_and_listwise():
     np.testing.assert_allclose(mean, [3.5, 3.0])
     # denominator N (ML), not N - 1: rows (3, 5), (4, 1)
     np.testing.assert_allclose(cov, [[0.25, -1.0], [-1.0, 4.0]])
+    # a categorical group (e.g. the years as categories): a category without respondents is no group
+    cat = pd.Series(pd.Categorical([2021, 2021, 2023, 2023, 2023, 2021], categories=[2021, 2022, 2023]))
+    assert [(lab, n) for lab, n, _, _ in V.group_moments(items, cat)] == [(2021, 3), (2023, 2)]
 
 
 def test_analytic_gradient_equals_numerical_gradient():
@@ -235,3 +240,82 @@ def test_analytic_gradient_equals_numerical_gradient():
         assert np.isfinite(f) and f > 0
         num = optimize.approx_fprime(x, lambda t: V._objective(t, lay, groups, n_total)[0], 1e-7)
         np.testing.assert_allclose(grad, num, rtol=1e-4, atol=1e-5, err_msg=step)
+
+
+def _one_factor_fit(s: np.ndarray, step: str = "configural"):
+    """Fit one factor with three items to exact moments (mean 0, covariance ``s``, N 500)."""
+    items = ["i1", "i2", "i3"]
+    moments = [("g", 500, np.zeros(3), s)]
+    fit = V.fit_multigroup(moments, {"f": items}, items, step)
+    lay = V._layout(np.ones((3, 1), dtype=bool), np.array([0]), 1, step)
+    lam, phi, th, nu, alpha = V._matrices(fit["theta"], lay, 0)
+    return fit, lam, phi, th
+
+
+def test_heywood_cases_stay_at_the_lower_bounds():
+    # three items, one factor: φ = c12 c13 / c23 and θ1 = s11 − φ. With c12 = c13 = .6, c23 = .3 the
+    # unbounded ML solution has θ1 = 1 − 1.2 = −.2 (a negative residual variance); the estimator bounds
+    # residual variances below by 1e-8, so θ1 sits at the bound and the model no longer fits exactly
+    fit, lam, phi, th = _one_factor_fit(np.array([[1, 0.6, 0.6], [0.6, 1, 0.3], [0.6, 0.3, 1]]))
+    assert fit["df"] == 0
+    assert th.min() >= 1e-8 and th[0] < 1e-4
+    assert fit["chi2"] > 1.0
+    # convergence is judged by the gradient of F, which is not 0 at a bound: not reported as converged
+    assert fit["converged"] is False
+    # a proper solution (θ1 = 1 − .48 = .52 > 0) is reproduced exactly
+    fit, lam, phi, th = _one_factor_fit(np.array([[1, 0.6, 0.4], [0.6, 1, 0.3], [0.4, 0.3, 1]]))
+    assert fit["chi2"] == pytest.approx(0.0, abs=1e-6) and fit["converged"] is True
+    np.testing.assert_allclose([phi[0, 0], th[0]], [0.8, 0.2], atol=1e-4)
+    # two factors whose items hardly correlate: unbounded, the second factor's variance goes negative
+    # (ML optimum φ_bb = −.047, χ² 27.39); bounded it stays at 1e-8 (χ² 28.82)
+    s = np.array([[0.63, -0.11, 0.06, -0.2, 0.08, -0.06], [-0.11, 1.14, -0.06, 0.01, -0.19, 0.02],
+                  [0.06, -0.06, 0.48, -0.09, 0.21, 0.0], [-0.2, 0.01, -0.09, 0.66, 0.04, 0.03],
+                  [0.08, -0.19, 0.21, 0.04, 1.06, -0.16], [-0.06, 0.02, 0.0, 0.03, -0.16, 0.9]])
+    items = [f"i{j}" for j in range(6)]
+    fit = V.fit_multigroup([("g", 300, np.zeros(6), s)], {"a": items[:3], "b": items[3:]}, items)
+    lay = V._layout(np.kron(np.eye(2), np.ones((3, 1))).astype(bool), np.array([0, 3]), 1, "configural")
+    lam, phi, th, nu, alpha = V._matrices(fit["theta"], lay, 0)
+    assert phi[1, 1] == pytest.approx(1e-8, abs=1e-9) and phi[0, 0] > 0.05 and th.min() >= 1e-8
+    assert fit["chi2"] == pytest.approx(28.82, abs=0.05)
+
+
+def test_start_values():
+    # the optimiser starts from moment-based guesses: factor variance half the marker's variance, a
+    # loading cov(item, marker) / that variance kept within [0.1, 3], a residual variance the rest of the
+    # item's variance but at least 10 % of it, intercepts at the means, factor covariances and latent
+    # means 0; a parameter shared by the groups starts at the mean of the groups' guesses
+    s1 = np.array([[2.0, 0.8, 0.6, 4.0, -0.5],
+                   [0.8, 1.0, 0.3, 0.2, 0.1],
+                   [0.6, 0.3, 1.5, 0.2, 0.1],
+                   [4.0, 0.2, 0.2, 9.0, 0.1],
+                   [-0.5, 0.1, 0.1, 0.1, 1.0]])
+    s2 = s1.copy()
+    s2[0, 1] = s2[1, 0] = 0.4  # group 2: item 2's loading guess .4 instead of .8
+    m1, m2 = np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([2.0, 2.0, 2.0, 2.0, 2.0])
+    groups = [(100, m1, s1, 0.0), (100, m2, s2, 0.0)]
+    pattern = np.ones((5, 1), dtype=bool)
+    markers = np.array([0])
+    lam1 = np.array([1.0, 0.8, 0.6, 3.0, 0.1])  # 4.0 -> 3 (upper clip), -0.5 -> 0.1 (lower clip)
+    lam2 = np.array([1.0, 0.4, 0.6, 3.0, 0.1])
+    resid1 = np.array([1.0, 1 - 0.64, 1.5 - 0.36, 0.9, 1 - 0.01])  # item 4: 9 - 9 < 10 % of 9
+    resid2 = np.array([1.0, 1 - 0.16, 1.5 - 0.36, 0.9, 1 - 0.01])
+    for step in V.STEPS:
+        lay = V._layout(pattern, markers, 2, step)
+        x0 = V._start(lay, groups, pattern, markers)
+        for g, (lam_g, resid_g, mean_g) in enumerate(((lam1, resid1, m1), (lam2, resid2, m2))):
+            lam, phi, th, nu, alpha = V._matrices(x0, lay, g)
+            want_lam = (lam1 + lam2) / 2 if step != "configural" else lam_g
+            np.testing.assert_allclose(lam[:, 0], want_lam, err_msg=step)
+            np.testing.assert_allclose(phi, [[1.0]], err_msg=step)
+            np.testing.assert_allclose(th, resid_g, err_msg=step)
+            np.testing.assert_allclose(nu, (m1 + m2) / 2 if step == "scalar" else mean_g, err_msg=step)
+            np.testing.assert_array_equal(alpha, [0.0])
+    # two factors: the factor covariance starts at 0, each variance at half its marker's variance
+    pattern2 = np.array([[1, 0], [1, 0], [0, 1], [0, 1], [0, 1]], dtype=bool)
+    lay = V._layout(pattern2, np.array([0, 2]), 1, "configural")
+    x0 = V._start(lay, groups[:1], pattern2, np.array([0, 2]))
+    lam, phi, th, nu, alpha = V._matrices(x0, lay, 0)
+    np.testing.assert_allclose(phi, [[1.0, 0.0], [0.0, 0.75]])
+    np.testing.assert_allclose(lam, [[1, 0], [0.8, 0], [0, 1], [0, 0.2 / 0.75], [0, 0.1 / 0.75]])
+    # the residual variances use each item's own factor only
+    np.testing.assert_allclose(th, [1.0, 1 - 0.64, 1.5 - 0.75, 9 - 0.2**2 / 0.75, 1 - 0.1**2 / 0.75])
