@@ -96,7 +96,7 @@ def test_scores_table_is_written_into_the_doc_between_its_markers(tmp_path):
     rows = tool.summary({"dimios.scoring.x_f__mutmut_1": 1, "dimios.scoring.x_f__mutmut_2": 36,
                          "dimios.scoring.x_f__mutmut_3": 0, "dimios.scoring.x_f__mutmut_4": None}, set())
     table = tool.markdown_summary(rows, "Measured today.")
-    assert "| `scoring` | 4 | 2 | 1 | 1 | 0 | 0 | 1 | 66.7 % |" in table     # the timeout counts as killed
+    assert "| `scoring` | 4 | 4 | 2 | 1 | 1 | 0 | 0 | 1 | 66.7 % |" in table     # the timeout counts as killed
     doc = tmp_path / "mutation.md"
     doc.write_text("# Mutation\n\n## Scores\n\nintro\n", encoding="utf-8")
     tool.write_scores(doc, table)
@@ -104,3 +104,16 @@ def test_scores_table_is_written_into_the_doc_between_its_markers(tmp_path):
     text = doc.read_text(encoding="utf-8")
     assert text.count(tool.SCORES_BEGIN) == 1 and "70.0 %" in text and "66.7 %" not in text
     assert text.startswith("# Mutation\n\n## Scores\n\nintro\n")
+
+
+def test_sample_is_uniform_reproducible_and_only_for_modules_not_run_in_full():
+    codes = {f"dimios.io.x_f__mutmut_{i}": (1 if i % 4 else 0) if i < 500 else None for i in range(1000)}
+    codes.update({f"dimios.scoring.x_g__mutmut_{i}": 1 for i in range(30)})
+    first = tool.sample_of([n for n in codes if ".io." in n], 100, "io")
+    assert len(first) == 100 and first == tool.sample_of(sorted(n for n in codes if ".io." in n), 100, "io")
+    assert 25 < sum(int(n.rsplit("_", 1)[1]) < 500 for n in first) < 75     # from both halves, not the first 100
+    got = tool.sampled(codes, 100)
+    assert sum(".io." in n for n in got) == 100 and sum(".scoring." in n for n in got) == 30  # census kept
+    assert tool.sampled(codes, None) is codes
+    lo, hi = tool.wilson_interval(90, 100)
+    assert 82.5 < lo < 82.6 and 94.4 < hi < 94.5                              # Wilson 95 %: 82.56–94.48

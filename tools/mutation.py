@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -135,24 +137,72 @@ def summary(codes: dict[str, int | None], equivalent: set[str]) -> list[dict]:
         total = sum(c.values())
         relevant = total - c["equivalent"] - c[NOT_CHECKED]
         killed = c[KILLED] + c[TIMEOUT]
+        lo, hi = wilson_interval(killed, relevant)
         out.append({"module": mod, "mutants": total, "killed": killed, "timeouts": c[TIMEOUT], "survived": c[SURVIVED],
+                    "ci_low": lo, "ci_high": hi,
                     "no_tests": c[NO_TESTS], "equivalent": c["equivalent"], "not_checked": c[NOT_CHECKED],
                     "other": c[OTHER], "score": 100.0 * killed / relevant if relevant else float("nan")})
     return out
 
 
+def sample_of(names: list[str] | set[str], n: int, module: str) -> set[str]:
+    """A uniform random sample of ``n`` of a module's mutants, the same on every call (seeded by the
+    module's name), so that a run and a later report use the same sample."""
+    names = sorted(names)
+    return set(names) if n >= len(names) else set(random.Random(f"dimios-mutation:{module}").sample(names, n))
+
+
+def sampled(codes: dict[str, int | None], n: int | None) -> dict[str, int | None]:
+    """The results restricted, per module that has not been run in full, to its random sample of
+    ``n`` mutants: a uniform sample gives an unbiased estimate of the module's score, where the
+    mutants run so far (in mutmut's order, function by function) do not."""
+    if not n:
+        return codes
+    by_module: dict[str, dict[str, int | None]] = {}
+    for name, code in codes.items():
+        by_module.setdefault(module_of(name), {})[name] = code
+    out: dict[str, int | None] = {}
+    for module, mc in by_module.items():
+        keep = mc if all(c is not None for c in mc.values()) else sample_of(mc, n, module)
+        out.update({k: mc[k] for k in keep})
+    return out
+
+
+def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion k/n, in percent."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+def _score_text(r: dict) -> str:
+    if r["score"] != r["score"]:
+        return "–"
+    if r.get("population", r["mutants"]) != r["mutants"]:   # a sample: the score is an estimate
+        return f"{r['score']:.1f} % ({r['ci_low']:.0f}–{r['ci_high']:.0f})"
+    return f"{r['score']:.1f} %"
+
+
 def format_summary(rows: list[dict]) -> str:
-    head = f"{'module':<20}{'mutants':>8}{'killed':>8}{'(timeout)':>10}{'survived':>9}{'no tests':>9}{'equiv.':>7}" \
-           f"{'unrun':>7}{'score':>8}"
+    head = f"{'module':<20}{'mutants':>8}{'tested':>8}{'killed':>8}{'(timeout)':>10}{'survived':>9}{'no tests':>9}" \
+           f"{'equiv.':>7}{'unrun':>7}   score"
     lines = [head, "-" * len(head)]
+    sampled_any = False
     for r in rows:
         if r["module"] in ("quality/", "all"):
             lines.append("-" * len(head))
-        score = "–" if r["score"] != r["score"] else f"{r['score']:.1f} %"
-        lines.append(f"{r['module']:<20}{r['mutants']:>8}{r['killed']:>8}{r['timeouts']:>10}{r['survived']:>9}"
-                     f"{r['no_tests']:>9}{r['equivalent']:>7}{r['not_checked'] + r['other']:>7}{score:>8}")
-    lines.append("score = killed / (mutants - equivalent - unrun); killed includes timeouts; "
+        pop = r.get("population", r["mutants"])
+        sampled_any |= pop != r["mutants"]
+        lines.append(f"{r['module']:<20}{pop:>8}{r['mutants']:>8}{r['killed']:>8}{r['timeouts']:>10}{r['survived']:>9}"
+                     f"{r['no_tests']:>9}{r['equivalent']:>7}{r['not_checked'] + r['other']:>7}   {_score_text(r)}")
+    lines.append("score = killed / (tested - equivalent - unrun); killed includes timeouts; "
                  "a mutant without a test counts as survived")
+    if sampled_any:
+        lines.append("tested < mutants: a uniform random sample of the module's mutants (--sample); "
+                     "its score is an estimate with a 95 % Wilson interval")
     return "\n".join(lines)
 
 
@@ -161,13 +211,14 @@ SCORES_BEGIN, SCORES_END = "<!-- scores: written by tools/mutation.py --write-sc
 
 def markdown_summary(rows: list[dict], note: str = "") -> str:
     """The scores as a Markdown table (for docs/mutation.md)."""
-    out = ["| module | mutants | killed | of which timeout | survived | no tests | equivalent | unrun | score |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    out = ["| module | mutants | tested | killed | of which timeout | survived | no tests | equivalent | unrun "
+           "| score (95 % interval for a sample) |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        score = "–" if r["score"] != r["score"] else f"{r['score']:.1f} %"
         name = f"**{r['module']}**" if r["module"] in ("quality/", "all") else f"`{r['module']}`"
-        out.append(f"| {name} | {r['mutants']} | {r['killed']} | {r['timeouts']} | {r['survived']} | {r['no_tests']} "
-                   f"| {r['equivalent']} | {r['not_checked'] + r['other']} | {score} |")
+        out.append(f"| {name} | {r.get('population', r['mutants'])} | {r['mutants']} | {r['killed']} | {r['timeouts']} "
+                   f"| {r['survived']} | {r['no_tests']} | {r['equivalent']} | {r['not_checked'] + r['other']} "
+                   f"| {_score_text(r)} |")
     return "\n".join(([note, ""] if note else []) + out)
 
 
@@ -257,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="run every mutant again (default: only mutants without a result, e.g. new or changed code)")
     ap.add_argument("--stamp", action="store_true",
                     help="record that the equivalent mutants listed in docs/mutation.md were reviewed on the current code")
+    ap.add_argument("--sample", type=int, metavar="N",
+                    help="per module not run in full: run (and score) only a uniform random sample of N mutants")
     ap.add_argument("--write-scores", action="store_true",
                     help="also write the scores table into docs/mutation.md (between its scores markers)")
     ap.add_argument("--check", metavar="MUTANT",
@@ -275,11 +328,13 @@ def main(argv: list[str] | None = None) -> int:
         for module in args.modules or CORE:
             for attempt in range(3):  # mutmut 3.8 can crash while collecting its workers: go on with the rest
                 codes = {n: c for n, c in results().items() if module_of(n) == module}
+                if args.sample:
+                    codes = {n: codes[n] for n in sample_of(codes, args.sample, module)}
                 equivalent = equivalent_mutants()
                 if args.retest:        # the survivors again, after new tests
                     names = survivors(codes, equivalent) if attempt == 0 else \
                         sorted(n for n, c in codes.items() if c is None)
-                elif args.all and attempt == 0 or not codes:
+                elif (args.all and attempt == 0 or not codes) and not args.sample:
                     names = None       # every mutant of the module (mutmut reruns all it is given)
                 else:                  # continue: only the mutants without a result yet
                     names = sorted(n for n, c in codes.items() if c is None)
@@ -299,7 +354,12 @@ def main(argv: list[str] | None = None) -> int:
         stamp_reviewed()
     equivalent = equivalent_mutants()
     stale = sorted(listed_equivalents() - equivalent)
-    rows = summary(codes, equivalent)
+    population = Counter(module_of(n) for n in codes)
+    rows = summary(sampled(codes, args.sample), equivalent)
+    for r in rows:
+        r["population"] = population[r["module"]] if r["module"] in population else r["mutants"]
+    if any(r["population"] != r["mutants"] for r in rows):  # totals over census and samples mean nothing
+        rows = [r for r in rows if r["module"] not in ("quality/", "all")]
     print(format_summary(rows))
     if args.write_scores:
         import datetime
