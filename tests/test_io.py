@@ -806,7 +806,7 @@ def test_xlsx_title_rows_blank_rows_and_excel_row_numbers(tmp_path):
 
 
 def test_xlsx_header_with_blank_cells_names_the_unnamed_columns(tmp_path):
-    header = [HEADER[0], None] + HEADER[1:-1] + [None, HEADER[-1]]
+    header = [HEADER[0], None] + HEADER[1:-1] + [None, HEADER[-1], " "]  # and a blank cell at the end
     rows = [[r[0], "x"] + list(r[1:-1]) + ["y", r[-1]] for r in BASE]
     f = make_xlsx(tmp_path / "h.xlsx", {"Svar": [header] + rows})
     with pytest.raises(DataValidationError) as ei:
@@ -839,7 +839,7 @@ def test_xlsx_header_is_searched_in_the_first_50_rows(tmp_path):
 
 def test_xlsx_without_the_contract_header_is_read_from_its_first_nonblank_row(tmp_path):
     f = make_xlsx(tmp_path / "n.xlsx", {
-        "Data": [[], ["ID", None, "Namn", None, "Svar"], ["1", "a", "b", "c", "d", "e"], [], ["2", None, "f", None, "g"]],
+        "Data": [[], ["ID", None, "Namn", None, "Svar", " "], ["1", "a", "b", "c", "d", "e"], [], ["2", None, "f", None, "g"]],
         "Mer": [["x"]],
     })
     raw, notes = read_raw(f)
@@ -989,3 +989,73 @@ def test_encoding_notes(tmp_path):
     raw, notes = read_raw(f)
     assert notes == ["encoding: not UTF-8, read as Windows-1252 (as Swedish Excel writes CSV)"]
     assert raw.loc[2, "business_area"] == "Äldreomsorg"
+
+
+# --------------------------------------------------------------------------- CSV structure (read_raw: the table before validation)
+
+
+def write_text(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def test_csv_title_rows_note_names_the_first_three_shortened(tmp_path):
+    f = write_text(tmp_path / "t.csv", "DiMiOS export för kommunerna i Västra Götalands län, hela året 2024\nUrval: alla\n\n"
+                   "Källa: enkät\nFler rader\n" + META + "\nR1,O1,kommun,2023,true,x\n")
+    raw, notes = read_raw(f)
+    assert notes == ["4 title row(s) above the header skipped: 'DiMiOS export för kommunerna i Västra Götalands l…'; "
+                     "'Urval: alla'; 'Källa: enkät'"]
+    assert list(raw.index) == [7] and list(raw.columns) == META.split(",")
+
+
+def test_csv_without_a_recognisable_header_takes_the_widest_line(tmp_path):
+    raw, notes = read_raw(write_text(tmp_path / "n.csv", "Export\nx;y;z\n1;2;3\n4;5\n"))
+    assert notes == ["1 title row(s) above the header skipped: 'Export'", "delimiter: semicolon (Swedish Excel CSV)"]
+    assert list(raw.columns) == ["x", "y", "z"] and list(raw.index) == [3, 4]
+    assert raw.loc[3].tolist() == ["1", "2", "3"]
+    short = raw.attrs["short_rows"]
+    assert (list(short["rows"]), list(short["cells"]), short["expected"]) == ([4], [2], 3)
+    raw, notes = read_raw(write_text(tmp_path / "c.csv", "a,b;c\n1,2;3\n"))  # as many of each: comma
+    assert list(raw.columns) == ["a", "b;c"] and notes == []
+    raw, notes = read_raw(write_text(tmp_path / "b.csv", "\n\nabc\ndef\n"))  # one column: the first non-blank line
+    assert list(raw.columns) == ["abc"] and list(raw.index) == [4] and notes == []
+
+
+def test_csv_empty_or_header_only(tmp_path):
+    raw, notes = read_raw(write_text(tmp_path / "e.csv", "  \n\n"))
+    assert raw.shape == (0, 0) and notes == []
+    raw, notes = read_raw(write_text(tmp_path / "h.csv", META + "\n"))
+    assert raw.shape == (0, 6) and list(raw.columns) == META.split(",") and notes == []
+
+
+def test_csv_short_rows_with_crlf_quotes_and_no_final_newline(tmp_path):
+    f = write_text(tmp_path / "s.csv", META + "\r\n" + 'R1,O1,kommun,2023,true,"a, b"\r\n' + '"R2",O1,kommun\r\n'
+                   "\r\n" + "R3,O1,kommun,2023,true,x\r\n" + "R4,O1")
+    raw, notes = read_raw(f)
+    assert notes == ["1 blank lines skipped"] and list(raw.index) == [2, 3, 5, 6]
+    assert raw.loc[2, "business_area"] == "a, b"
+    short = raw.attrs["short_rows"]
+    assert (list(short["rows"]), list(short["cells"]), short["expected"]) == ([3, 6], [3, 2], 6)
+    # a quoted line break: the lines of the file are not the rows, so no row numbers are guessed
+    raw, _ = read_raw(write_text(tmp_path / "q.csv", META + '\nR1,O1,kommun,2023,true,"a\nb"\nR2,O1\n'))
+    assert "short_rows" not in raw.attrs and len(raw) == 2
+
+
+def test_rename_notes_list_six_mapped_headers_and_count_the_rest(tmp_path):
+    m = {"Resp": "respondent_id", "Org": "organisation_id", "Typ": "organisation_type", "År": "year",
+         "Inv": "involved", "Omr": "business_area", "F1": "skalning", "F2": "rykte"}
+    f = write_text(tmp_path / "m.csv", ",".join(m) + "\nR1,O1,kommun,2023,true,x,3,4\n")
+    raw, notes = read_raw(f, m)
+    assert notes == ["headers renamed by the column-mapping file: 'Resp' → respondent_id; 'Org' → organisation_id; "
+                     "'Typ' → organisation_type; 'År' → year; 'Inv' → involved; 'Omr' → business_area; … (8 in all)"]
+    assert list(raw.columns) == list(m.values())
+
+
+def test_parquet_problems_name_the_data_row(tmp_path):
+    df = expected_frame()
+    df.loc[2, "skalning"] = 9.0
+    f = write_responses(df, tmp_path / "x.parquet")
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(f)
+    (p,) = ei.value.problems
+    assert (p.row, p.column, p.value) == (3, "skalning", "9")
