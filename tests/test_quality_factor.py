@@ -21,12 +21,14 @@ def hs():
     return holzinger39.get_data()
 
 
-@pytest.fixture(scope="module")
-def hs_fit(hs):
+def _hs_cfa(hs):
+    # fitted in each test (not in a shared fixture): mutmut runs a mutant only with the tests that call
+    # the mutated function themselves
     return F.cfa(hs, holzinger39.get_model(), name="HS")
 
 
-def test_holzinger_swineford_fit_matches_lavaan(hs_fit):
+def test_holzinger_swineford_fit_matches_lavaan(hs):
+    hs_fit = _hs_cfa(hs)
     # lavaan tutorial "A first example: CFA" (HolzingerSwineford1939, visual/textual/speed),
     # summary(fit, fit.measures = TRUE): N 301, Test statistic 85.306, df 24,
     # CFI 0.931, TLI 0.896, RMSEA 0.092, 90 % CI 0.071 - 0.114, SRMR 0.065.
@@ -44,7 +46,8 @@ def test_holzinger_swineford_fit_matches_lavaan(hs_fit):
     assert fit["rmsea"] == pytest.approx(np.sqrt((fit["chi2"] - 24) / (24 * 301)), rel=1e-12)
 
 
-def test_holzinger_swineford_standardized_loadings_match_lavaan(hs_fit):
+def test_holzinger_swineford_standardized_loadings_match_lavaan(hs):
+    hs_fit = _hs_cfa(hs)
     # lavaan: summary(fit, standardized = TRUE), column Std.all
     lavaan_std_all = {
         "x1": 0.772, "x2": 0.424, "x3": 0.581,
@@ -362,7 +365,8 @@ def test_complete_cases():
 HS_FACTORS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
 
 
-def test_holzinger_swineford_cfa_matches_lavaan_run(hs_fit, golden):
+def test_holzinger_swineford_cfa_matches_lavaan_run(hs, golden):
+    hs_fit = _hs_cfa(hs)
     # lavaan::cfa(HS.model, HolzingerSwineford1939) run by tests/reference/golden.R: fitMeasures and
     # std.all loadings (tolerances of tests/test_golden_r.py: χ² relative 1e-4, indices 5e-4)
     ref = golden["holzinger_swineford"]["cfa"]
@@ -382,7 +386,8 @@ def test_holzinger_swineford_cfa_matches_lavaan_run(hs_fit, golden):
         assert got[item] == pytest.approx(value, abs=0.005), item
 
 
-def test_holzinger_swineford_unstandardized_loadings_match_lavaan(hs_fit):
+def test_holzinger_swineford_unstandardized_loadings_match_lavaan(hs):
+    hs_fit = _hs_cfa(hs)
     # lavaan tutorial "A first example: CFA", summary(fit): Latent Variables, Estimate and Std.Err
     # (markers x1, x4, x7 fixed at 1 without a standard error or p-value)
     lav = {"x1": (1.0, None), "x2": (0.554, 0.100), "x3": (0.729, 0.109), "x4": (1.0, None), "x5": (1.113, 0.065),
@@ -404,7 +409,8 @@ def test_holzinger_swineford_unstandardized_loadings_match_lavaan(hs_fit):
     assert load["estimate"].dtype == float and load["se"].dtype == float and load["pvalue"].dtype == float
 
 
-def test_second_order_model_on_holzinger_swineford(hs, hs_fit):
+def test_second_order_model_on_holzinger_swineford(hs):
+    hs_fit = _hs_cfa(hs)
     # three first-order factors under one second-order factor are just identified: the same fit
     # as three correlated factors (χ² 85.306 on 24 df), with the factors as indicators of "g"
     desc = F.model_second_order(HS_FACTORS, {"g": ["visual", "textual", "speed"]})
@@ -426,6 +432,7 @@ def test_cfa_fit_table_stacks_the_models(hs):
               "one": F.model_first_order({"g": HS_ITEMS})}
     table, results = F.cfa_fit_table(hs, models)
     assert table["model"].tolist() == ["three", "one"] and table.index.tolist() == [0, 1]
+    assert list(table.columns) == list(results["three"].fit.index)  # one column per fit measure, no other
     assert list(results) == ["three", "one"] and results["one"].name == "one"
     assert results["one"].description == "g =~ " + " + ".join(HS_ITEMS)
     # one factor: 27 df (lavaan: χ² 312.264 on 27 df for HS's one-factor model)
