@@ -321,3 +321,19 @@ def test_start_values():
     np.testing.assert_allclose(lam, [[1, 0], [0.8, 0], [0, 1], [0, 0.2 / 0.75], [0, 0.1 / 0.75]])
     # the residual variances use each item's own factor only
     np.testing.assert_allclose(th, [1.0, 1 - 0.64, 1.5 - 0.75, 9 - 0.2**2 / 0.75, 1 - 0.1**2 / 0.75])
+
+
+def test_objective_of_a_model_matrix_that_is_not_positive_definite():
+    # a trial point of the line search where Σ is not positive definite gets a huge discrepancy and no
+    # gradient, so the optimiser steps back instead of failing
+    s = np.array([[1, 0.6, 0.4], [0.6, 1, 0.3], [0.4, 0.3, 1]])
+    lay = V._layout(np.ones((3, 1), dtype=bool), np.array([0]), 1, "configural")
+    groups = [(500, np.zeros(3), s, np.linalg.slogdet(s)[1])]
+    x0 = V._start(lay, groups, np.ones((3, 1), dtype=bool), np.array([0]))
+    f0, g0 = V._objective(x0, lay, groups, 500.0)
+    assert 0 < f0 < 1 and np.abs(g0).max() > 0
+    bad = x0.copy()
+    bad[lay.theta_idx[0]] = -5.0  # negative residual variances
+    f, grad = V._objective(bad, lay, groups, 500.0)
+    assert f == 1e10
+    np.testing.assert_array_equal(grad, np.zeros_like(x0))
