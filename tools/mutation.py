@@ -3,7 +3,7 @@
     python tools/mutation.py                 # run every core module, then print the scores
     python tools/mutation.py scoring spread  # run only these modules
     python tools/mutation.py --report        # only print the scores of the last runs
-    python tools/mutation.py --retest spread # run the survivors of a module again (after new tests)
+    python tools/mutation.py --retest spread # run the survivors (and timeouts) of a module again
     python tools/mutation.py --check dimios.trends.x_classify__mutmut_8 tests/test_trends.py
                                              # does a (new) test kill this mutant? (seconds, no mutmut run)
 
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", action="store_true", help="only print the scores of the last runs")
     ap.add_argument("--survivors", action="store_true", help="also list the surviving mutants")
     ap.add_argument("--retest", action="store_true",
-                    help="run only the surviving mutants of the modules again (after adding tests)")
+                    help="run only the surviving and timed-out mutants of the modules again (after adding tests)")
     ap.add_argument("--all", action="store_true",
                     help="run every mutant again (default: only mutants without a result, e.g. new or changed code)")
     ap.add_argument("--stamp", action="store_true",
@@ -331,8 +331,10 @@ def main(argv: list[str] | None = None) -> int:
                 if args.sample:
                     codes = {n: codes[n] for n in sample_of(codes, args.sample, module)}
                 equivalent = equivalent_mutants()
-                if args.retest:        # the survivors again, after new tests
-                    names = survivors(codes, equivalent) if attempt == 0 else \
+                if args.retest:        # the survivors (and timeouts: a loaded machine can fake them) again
+                    names = sorted(set(survivors(codes, equivalent)) | {n for n, c in codes.items()
+                                                                         if STATUS.get(c) == TIMEOUT}) \
+                        if attempt == 0 else \
                         sorted(n for n, c in codes.items() if c is None)
                 elif (args.all and attempt == 0 or not codes) and not args.sample:
                     names = None       # every mutant of the module (mutmut reruns all it is given)
