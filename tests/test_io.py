@@ -1059,3 +1059,14 @@ def test_parquet_problems_name_the_data_row(tmp_path):
         read_responses(f)
     (p,) = ei.value.problems
     assert (p.row, p.column, p.value) == (3, "skalning", "9")
+
+
+def test_header_is_the_first_line_with_at_least_three_contract_names(tmp_path):
+    raw, notes = read_raw(write_text(tmp_path / "a.csv", "Titel,x,y\nrespondent_id,organisation_id,year\n1,2,3\n"))
+    assert list(raw.columns) == ["respondent_id", "organisation_id", "year"] and list(raw.index) == [3]
+    assert notes == ["1 title row(s) above the header skipped: 'Titel,x,y'"]
+    raw, notes = read_raw(write_text(tmp_path / "b.csv", "Titel,x,y\nrespondent_id,year,Foo\n1,2,3\n"))  # two: no header
+    assert list(raw.columns) == ["Titel", "x", "y"] and list(raw.index) == [2, 3] and notes == []
+    # a column the mapping file drops is not a contract name either
+    raw, notes = read_raw(write_text(tmp_path / "c.csv", "Titel,x,y\nrespondent_id,year,Tid\n1,2,3\n"), {"Tid": "ignore"})
+    assert list(raw.columns) == ["Titel", "x", "y"] and notes == []
