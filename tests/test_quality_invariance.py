@@ -335,5 +335,5 @@ def test_objective_of_a_model_matrix_that_is_not_positive_definite():
     bad = x0.copy()
     bad[lay.theta_idx[0]] = -5.0  # negative residual variances
     f, grad = V._objective(bad, lay, groups, 500.0)
-    assert f == 1e10
+    assert f == 1e10 and grad.shape == x0.shape and grad.dtype == float
     np.testing.assert_array_equal(grad, np.zeros_like(x0))
