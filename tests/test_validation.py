@@ -411,6 +411,17 @@ def test_not_shown_after_a_column_group():
     ]
 
 
+def test_not_shown_counts_a_column_group_after_a_file_problem():
+    # e.g. a second header row (a file-level problem) and the columns it leaves unnamed
+    assert _report([_p(None, None, None, "F", "file note")] + _unknown(4) + _cells("skalning", 2, 7), max_lines=5) == [
+        "11 problems in f.csv",
+        "  file: file note — expected F",
+        "  4 columns 'c0', 'c1', 'c2', 'c3': unknown column — expected a column of the data contract",
+        "  row 2, column 'skalning': value '2' — expected E",
+        "  … and 5 more problems not shown",
+    ]
+
+
 def test_a_full_report_stops_before_a_column_group():
     assert _report([_p(None, None, None, "F", "file note")] + _unknown(4), max_lines=3) == [
         "5 problems in f.csv",
@@ -480,6 +491,7 @@ _BREACHES = {
     "empty organisation id": _set("organisation_id", ["O1", "", "O1"], STRING_DTYPE),
     "missing organisation id": _set("organisation_id", ["O1", np.nan, "O1"], STRING_DTYPE),
     "organisation id not text": _set("organisation_id", [1, 1, 1]),
+    "organisation id as categories": _set("organisation_id", ["O1", "O1", "O1"], "category"),
     "missing organisation type": _set("organisation_type", ["kommun", np.nan, "kommun"],
                                       pd.CategoricalDtype(list(ORGANISATION_TYPES))),
     "organisation type as plain text": _set("organisation_type", ["kommun"] * 3, STRING_DTYPE),
@@ -863,3 +875,18 @@ def test_columns_outside_the_contract_each_get_their_own_line():
         "(or map it with a column-mapping file)",
         "column '': column without a header — expected a header for every column that holds data",
     ]
+
+
+def test_decimal_numbers_in_text_columns_are_written_without_a_trailing_zero():
+    # a workbook stores numeric ids as floats: 1.0 is the id '1'
+    notes = []
+    df = validate(raw_frame(n=3, respondent_id=[1.0, 2.0, 3.5], business_area=[1.5, np.nan, 2.0]), "m.xlsx", notes=notes)
+    assert df["respondent_id"].tolist() == ["1", "2", "3.5"]
+    assert df["business_area"].tolist()[::2] == ["1.5", "2"] and pd.isna(df["business_area"].iat[1])
+    assert notes[:3] == ["respondent_id: numbers converted to text", "business_area: numbers converted to text",
+                         "business_area: 1 empty cells read as missing"]
+
+
+def test_a_true_false_cell_among_answers_says_so():
+    assert _all_lines(raw_frame(n=3, skalning=[True, "4", "vet ej"])) == [
+        f"row 1, column 'skalning': value 'True' (a true/false value) — {ANSWER}"]
