@@ -292,7 +292,7 @@ def test_write_responses_deterministic_and_roundtrip(tmp_path):
 
 
 def test_write_responses_rejects_unknown_suffix(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^write_responses: unsupported suffix '\.json' \(use \.csv or \.parquet\)$"):
         write_responses(expected_frame(), tmp_path / "x.json")
 
 
@@ -978,7 +978,7 @@ def test_a_parquet_file_that_cannot_be_read(tmp_path):
     f.write_bytes(b"PAR1 not really")
     file, row, column, value, expected, note, label = read_error(f)
     assert (file, row, column, value, expected, label) == (str(f), None, None, None, "a valid parquet file", "row")
-    assert note.startswith("cannot read (ArrowInvalid: ") and "\n" not in note
+    assert note.startswith("cannot read (ArrowInvalid: ") and "magic bytes not found" in note and "\n" not in note
 
 
 def test_encoding_notes(tmp_path):
@@ -1070,3 +1070,18 @@ def test_header_is_the_first_line_with_at_least_three_contract_names(tmp_path):
     # a column the mapping file drops is not a contract name either
     raw, notes = read_raw(write_text(tmp_path / "c.csv", "Titel,x,y\nrespondent_id,year,Tid\n1,2,3\n"), {"Tid": "ignore"})
     assert list(raw.columns) == ["Titel", "x", "y"] and notes == []
+
+
+def test_write_responses_parquet_has_no_index_column_and_no_metadata(tmp_path):
+    """A parquet file holds the columns of the table only: no index (a filtered table keeps its row labels in
+    pandas), no pandas or Arrow schema metadata; columns are compressed with zstd."""
+    import pyarrow.parquet as pq
+
+    df = expected_frame().iloc[[0, 3, 4, 9]]  # row labels that are not a range
+    f = write_responses(df, tmp_path / "x.parquet")
+    pf = pq.ParquetFile(f)
+    assert pf.schema_arrow.names == list(df.columns)
+    assert pf.metadata.metadata is None
+    meta = pf.metadata.row_group(0)
+    assert {meta.column(i).compression for i in range(meta.num_columns)} == {"ZSTD"}
+    pd.testing.assert_frame_equal(read_responses(f).data, df.reset_index(drop=True))
