@@ -890,3 +890,30 @@ def test_decimal_numbers_in_text_columns_are_written_without_a_trailing_zero():
 def test_a_true_false_cell_among_answers_says_so():
     assert _all_lines(raw_frame(n=3, skalning=[True, "4", "vet ej"])) == [
         f"row 1, column 'skalning': value 'True' (a true/false value) — {ANSWER}"]
+
+
+def test_a_missing_column_is_reported_once():
+    raw = raw_frame(n=2).drop(columns=["organisation_type"])
+    assert _all_lines(raw) == [
+        "column 'organisation_type': missing from the header — expected a required column of the data contract"]
+
+
+def test_a_principle_of_the_instrument_given_missing_from_the_file():
+    import dataclasses
+
+    extra = dataclasses.replace(I.principles[0], id="ny_princip")
+    instr = dataclasses.replace(I, principles=I.principles + (extra,))
+    assert _problem_lines(raw_frame(n=2), instr=instr) == [
+        "column 'ny_princip': missing from the header — expected a required column of the data contract"]
+
+
+@pytest.mark.parametrize("header, found", [
+    ("respondent_id;organisation_id;year", "semicolon"),
+    ("respondent_id\torganisation_id,year|x", "tab and comma and vertical bar"),
+])
+def test_a_single_column_names_the_delimiters_in_its_header(header, found):
+    raw = pd.DataFrame({header: ["R1"]}, index=[2])
+    shown = header.replace("\t", "\\t")
+    assert _all_lines(raw, "m.csv") == [
+        f"file: value '{shown}' (the file has a single column) — expected columns separated by comma or semicolon "
+        f"(the header contains {found} characters: wrong delimiter?)"]
