@@ -617,7 +617,8 @@ def test_yaml_mapping_with_a_control_character_is_a_clear_error(tmp_path):
     m.write_text("Enkätår: year\n\"Fråga\x0b1\": skalning\n", encoding="utf-8")
     file, row, column, value, exp, note, label = mapping_error(m)
     assert (file, row, column, value, exp, label) == (str(m), None, None, None, expected, "line")
-    assert note.startswith("YAML syntax error: unacceptable character #x000b") and "(column" not in note
+    assert note == ('YAML syntax error: unacceptable character #x000b: special characters are not allowed '
+                    'in "<unicode string>", position 20')
 
 
 def test_mapping_entries_empty_source_unknown_targets_all_reported(tmp_path):
@@ -1085,3 +1086,13 @@ def test_write_responses_parquet_has_no_index_column_and_no_metadata(tmp_path):
     meta = pf.metadata.row_group(0)
     assert {meta.column(i).compression for i in range(meta.num_columns)} == {"ZSTD"}
     pd.testing.assert_frame_equal(read_responses(f).data, df.reset_index(drop=True))
+
+
+def test_second_header_row_needs_three_contract_names(tmp_path):
+    head = "respondent_id,organisation_id,year,a,b\n"
+    raw, _ = read_raw(write_text(tmp_path / "a.csv", head + ",,skalning,rykte,styrning\n1,2,3,4,5\n"))
+    assert raw.attrs["second_header"] == {"row": 2, "names": ["skalning", "rykte", "styrning"]}
+    raw, _ = read_raw(write_text(tmp_path / "b.csv", head + ",,skalning,rykte,x\n1,2,3,4,5\n"))
+    assert "second_header" not in raw.attrs
+    raw, _ = read_raw(write_text(tmp_path / "c.csv", head + ",,skalning,rykte,Tid\n1,2,3,4,5\n"), {"Tid": "ignore"})
+    assert "second_header" not in raw.attrs  # a name the mapping drops is not a column name of the contract
