@@ -1096,3 +1096,20 @@ def test_second_header_row_needs_three_contract_names(tmp_path):
     assert "second_header" not in raw.attrs
     raw, _ = read_raw(write_text(tmp_path / "c.csv", head + ",,skalning,rykte,Tid\n1,2,3,4,5\n"), {"Tid": "ignore"})
     assert "second_header" not in raw.attrs  # a name the mapping drops is not a column name of the contract
+
+
+def test_read_responses_with_another_instrument(tmp_path):
+    import dataclasses
+
+    small = dataclasses.replace(I, principles=tuple(p for p in I.principles if p.id != "skalning"))
+    keep = [i for i, h in enumerate(HEADER) if h != "skalning"]
+    f = write_text(tmp_path / "s.csv", "\n".join(",".join(r[i] for i in keep) for r in [HEADER] + BASE) + "\n")
+    res = read_responses(f, instr=small)
+    assert res.path == str(f) and list(res.data.columns) == list(contract_columns(small))
+    pd.testing.assert_frame_equal(res.data, expected_frame().drop(columns="skalning"))
+    g = write_text(tmp_path / "t.csv", "\n".join(",".join(r) for r in [[h.upper() if h == "skalning" else h for h in HEADER]]
+                                                 + BASE) + "\n")
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(g, instr=small)
+    assert ei.value.path == str(g)
+    assert [(p.file, p.row, p.column, p.note) for p in ei.value.problems] == [(str(g), None, "SKALNING", "unknown column")]
