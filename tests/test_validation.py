@@ -917,3 +917,14 @@ def test_a_single_column_names_the_delimiters_in_its_header(header, found):
     assert _all_lines(raw, "m.csv") == [
         f"file: value '{shown}' (the file has a single column) — expected columns separated by comma or semicolon "
         f"(the header contains {found} characters: wrong delimiter?)"]
+
+
+def test_with_little_room_the_examples_kept_follow_the_contract_order():
+    raw = raw_frame(n=20, respondent_id=[""] * 20, organisation_id=[""] * 20, year=["abc"] * 20)
+    with pytest.raises(DataValidationError) as ei:
+        validate(raw, "m.csv", max_problems=40)  # 20 examples per kind, 40 in all
+    err = ei.value
+    kept = [p.column for p in err.problems]
+    assert (kept.count("respondent_id"), kept.count("organisation_id"), kept.count("year")) == (20, 0, 20)
+    assert err.n_problems == 60
+    assert err.format_report().splitlines()[-1] == "  20 problems in column 'organisation_id' — expected a non-empty id"
