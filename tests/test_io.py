@@ -1113,3 +1113,11 @@ def test_read_responses_with_another_instrument(tmp_path):
         read_responses(g, instr=small)
     assert ei.value.path == str(g)
     assert [(p.file, p.row, p.column, p.note) for p in ei.value.problems] == [(str(g), None, "SKALNING", "unknown column")]
+
+
+def test_rows_all_shorter_than_the_header_keep_their_cells(tmp_path):
+    raw, _ = read_raw(write_text(tmp_path / "s.csv", META + "\nR1,O1,kommun,2023,true\nR2,O1,kommun,2024,false\n"))
+    assert raw.loc[2].tolist() == ["R1", "O1", "kommun", "2023", "true", ""]  # the missing cell is empty
+    assert raw.loc[3].tolist() == ["R2", "O1", "kommun", "2024", "false", ""]
+    short = raw.attrs["short_rows"]
+    assert (list(short["rows"]), list(short["cells"]), short["expected"]) == ([2, 3], [5, 5], 6)
