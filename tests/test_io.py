@@ -1121,3 +1121,9 @@ def test_rows_all_shorter_than_the_header_keep_their_cells(tmp_path):
     assert raw.loc[3].tolist() == ["R2", "O1", "kommun", "2024", "false", ""]
     short = raw.attrs["short_rows"]
     assert (list(short["rows"]), list(short["cells"]), short["expected"]) == ([2, 3], [5, 5], 6)
+
+
+def test_a_file_of_delimiters_only_is_read_as_rows_without_columns(tmp_path):
+    raw, notes = read_raw(write_text(tmp_path / "d.csv", ";;\n;;\n;;\n"))
+    assert raw.shape == (2, 0) and list(raw.index) == [2, 3]
+    assert notes == ["delimiter: semicolon (Swedish Excel CSV)", "3 empty column(s) without a header ignored"]
