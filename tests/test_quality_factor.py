@@ -585,3 +585,19 @@ def test_efa_passes_factor_analyzer_warnings_on():
     x = pd.DataFrame(np.random.default_rng(1).normal(size=(3, 5)))
     with pytest.warns(UserWarning, match="number of factors will be constrained"):
         F.efa(x, 3, method="principal", rotation=None)
+
+
+def test_fit_indices_of_a_model_with_one_degree_of_freedom():
+    """df = 1 is a real model (e.g. four items on one factor with one equality): every index is
+    computed, none falls back to its df = 0 value. Hand values from lavaan's formulas."""
+    got = F.fit_indices(chi2=3.0, df=1, n=200, chi2_base=100.0, df_base=10)
+    assert got["df"] == 1
+    assert got["pvalue"] == pytest.approx(stats.chi2.sf(3.0, 1))             # 0.0833
+    assert got["cfi"] == pytest.approx(1 - 2 / 90)                           # 1 - (3-1)/(100-10)
+    assert got["tli"] == pytest.approx((10 - 3) / (10 - 1))                  # (χ²b/dfb - χ²/df)/(χ²b/dfb - 1)
+    assert got["rmsea"] == pytest.approx(0.1)                                # sqrt((3-1)/(1*200))
+
+
+def test_cfi_when_both_misfits_are_below_one():
+    # χ² - df = 0.5 for the model and 0.8 for the baseline: CFI = 1 - 0.5/0.8 (no floor of 1 in the denominator)
+    assert F.fit_indices(chi2=1.5, df=1, n=100, chi2_base=1.8, df_base=1)["cfi"] == pytest.approx(0.375)
