@@ -1127,3 +1127,32 @@ def test_a_file_of_delimiters_only_is_read_as_rows_without_columns(tmp_path):
     raw, notes = read_raw(write_text(tmp_path / "d.csv", ";;\n;;\n;;\n"))
     assert raw.shape == (2, 0) and list(raw.index) == [2, 3]
     assert notes == ["delimiter: semicolon (Swedish Excel CSV)", "3 empty column(s) without a header ignored"]
+
+
+def test_second_header_row_with_three_names_lists_them_all_without_an_ellipsis(tmp_path):
+    head = "respondent_id,organisation_id,year,a,b\n"
+    f = write_text(tmp_path / "three.csv", head + ",,skalning,rykte,styrning\n1,2,3,4,5\n")
+    with pytest.raises(DataValidationError) as ei:
+        read_responses(f)
+    hint = next(ln for ln in ei.value.format_report().splitlines() if "seems to have two header rows" in ln)
+    assert "this row holds 3 column names ('skalning', 'rykte', 'styrning'): the file" in hint
+
+
+def test_statement_renames_are_listed_by_target_comma_separated():
+    # statements and Swedish names are long: the note lists only the principle ids, separated by ", "
+    res = read("statement_headers.csv", DATA / "statement_headers_mapping.yml")
+    note = next(n for n in res.notes if n.startswith("headers recognised as survey statements"))
+    listed = note.split(": ", 1)[1]
+    assert "→" not in listed and "'" not in listed and "; " not in listed
+    assert set(listed.split(", ")) <= set(I.principle_ids) and len(listed.split(", ")) >= 2
+
+
+def test_header_renames_are_noted_by_kind(tmp_path):
+    f = write_text(tmp_path / "case.csv", "respondent_id,organisation_id,year,RYKTE ,Portföljstyrning,Styrning\n"
+                                          "1,2,2023,4,5,6\n")
+    raw, notes = read_raw(f)
+    assert list(raw.columns)[3:] == ["rykte", "portfoljstyrning", "styrning"]
+    # a principle id in other case or spacing: the header as written and its id, separated by "; "
+    assert "header case/spacing normalised: 'RYKTE' → rykte; 'Styrning' → styrning" in notes
+    # a Swedish principle name: only the id it became
+    assert "headers recognised as Swedish principle names and renamed to principle ids: portfoljstyrning" in notes
