@@ -502,6 +502,13 @@ def only_problem(ei) -> tuple:
     return (p.file, p.row, p.column, p.value, p.expected, p.note, p.row_label)
 
 
+def mapping_problems(path) -> list[tuple]:
+    """Every problem of a mapping file load_mapping refuses, as (file, row, column, value, expected, note, label)."""
+    with pytest.raises(DataValidationError) as ei:
+        load_mapping(path)
+    return [(p.file, p.row, p.column, p.value, p.expected, p.note, p.row_label) for p in ei.value.problems]
+
+
 def mapping_error(path) -> tuple:
     with pytest.raises(DataValidationError) as ei:
         load_mapping(path)
@@ -624,9 +631,7 @@ def test_yaml_mapping_with_a_control_character_is_a_clear_error(tmp_path):
 def test_mapping_entries_empty_source_unknown_targets_all_reported(tmp_path):
     m = tmp_path / "m.yml"
     m.write_text('"": year\nFråga 1: xyzzy\nFråga 2: yr\nFråga 3: skalnig\n', encoding="utf-8")
-    with pytest.raises(DataValidationError) as ei:
-        load_mapping(m)
-    got = [(p.file, p.row, p.column, p.value, p.expected, p.note, p.row_label) for p in ei.value.problems]
+    got = mapping_problems(m)
     plain = "a column of the data contract or empty (ignore)"
     assert got == [
         (str(m), 1, "source", None, "a source header", "empty", "line"),
@@ -639,9 +644,7 @@ def test_mapping_entries_empty_source_unknown_targets_all_reported(tmp_path):
 def test_mapping_header_listed_twice(tmp_path):
     m = tmp_path / "m.yml"
     m.write_text("Fråga 1: skalning\nÅr: year\n' fråga  1': ignore\nÅR: year\nTid: ignore\ntid: year\n", encoding="utf-8")
-    with pytest.raises(DataValidationError) as ei:
-        load_mapping(m)
-    got = [(p.file, p.row, p.column, p.value, p.expected, p.note, p.row_label) for p in ei.value.problems]
+    got = mapping_problems(m)
     assert got == [  # the same target twice ('År', 'ÅR') is fine
         (str(m), 3, "source", " fråga  1", "each header listed once",
          "also on line 1 with another target ('skalning' there, 'ignore' here)", "line"),

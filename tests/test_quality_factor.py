@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from scipy.optimize import linear_sum_assignment
 from semopy.examples import holzinger39
 
 from dimios import instrument
 from dimios.quality import careless, factor as F
+from tests.test_golden_r import _match  # column permutation and signs mapping R's factors onto ours
 
 HS_ITEMS = [f"x{i}" for i in range(1, 10)]
 
@@ -260,17 +260,6 @@ def test_eigenvalues_of_the_reduced_correlation_matrix():
     np.testing.assert_allclose(pca, [1.6, 1.0, 0.4], atol=1e-12)
     np.testing.assert_allclose(fa, [0.96, 0.0, -0.24], atol=1e-12)
     np.testing.assert_allclose(r, [[1, 0.6, 0], [0.6, 1, 0], [0, 0, 1.0]])  # the input is not changed
-
-
-def _match(py: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column permutation and signs that map R's factors onto ours (as tests/test_golden_r.py)."""
-    k = py.shape[1]
-    cost = np.array([[min(np.abs(py[:, i] - r[:, j]).sum(), np.abs(py[:, i] + r[:, j]).sum()) for j in range(k)]
-                     for i in range(k)])
-    _, perm = linear_sum_assignment(cost)
-    sign = np.array([1.0 if np.abs(py[:, i] - r[:, j]).sum() <= np.abs(py[:, i] + r[:, j]).sum() else -1.0
-                     for i, j in enumerate(perm)])
-    return perm, sign
 
 
 def test_efa_matches_psych(synthetic, golden):
