@@ -26,6 +26,7 @@ Written by hand (no library generates calibrated survey panels); vectorised with
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,7 +36,7 @@ import pandas as pd
 import yaml
 from scipy import optimize, stats
 
-from dimios import instrument, paths, reference, spread
+from dimios import draws, instrument, paths, reference, spread
 
 PARAMS_FILE = "synthetic.yml"
 
@@ -215,7 +216,11 @@ class Panel:
 def _factor_draw(rng, n, inst, p_lat, item_loading):
     """Standardised scores on the 26 items from the second-order factor model."""
     r = p_lat["dimension_correlation"]
-    dims = rng.multivariate_normal([0, 0], [[1, r], [r, 1]], size=n)
+    # N(0, [[1, r], [r, 1]]) without LAPACK or BLAS (dimios.draws): the symmetric square root
+    # with the signs numpy's SVD-based multivariate_normal used when the default panel was
+    # calibrated, so the panel is the same as before, now on every CPU.
+    a, b = math.sqrt((1 + r) / 2), math.sqrt((1 - r) / 2)
+    dims = draws.combine(rng.standard_normal((n, 2)), [[-a, -b], [-a, b]])
     dim_index = {d.id: i for i, d in enumerate(inst.dimensions)}
     lc = p_lat["category_loading"]
     cats = {}

@@ -39,7 +39,7 @@ import pytest
 from scipy import stats
 from scipy.optimize import linear_sum_assignment
 
-from dimios import context, display, instrument
+from dimios import context, display, draws, instrument
 from dimios.chapters import quality as chapter
 from dimios.quality import factor, invariance
 
@@ -186,7 +186,7 @@ def test_efa_phi_follows_the_loading_columns():
     phi = np.array([[1, 0.1, 0.5], [0.1, 1, 0.3], [0.5, 0.3, 1]])
     cov = lam @ phi @ lam.T
     np.fill_diagonal(cov, 1.0)
-    x = pd.DataFrame(rng.multivariate_normal(np.zeros(13), cov, size=4000), columns=[f"v{i}" for i in range(13)])
+    x = pd.DataFrame(draws.correlated_normals(rng, cov.tolist(), 4000), columns=[f"v{i}" for i in range(13)])
     res = factor.efa(x, 3)
     load = res.loadings.drop(columns="communality")
     block = {name: load.iloc[rows].abs().mean().idxmax() for name, rows in

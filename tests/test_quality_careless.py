@@ -625,7 +625,9 @@ def test_simulate_survey_follows_its_model():
     ci = {"A": ["a1", "a2", "a3"], "B": ["b1", "b2"]}
     x, truth = C.simulate_survey(ci, 400, loading=0.6, factor_corr=0.3, seed=4)
     rng = np.random.default_rng(4)
-    eta = rng.multivariate_normal(np.zeros(2), [[1, 0.3], [0.3, 1]], size=400)
+    # η by the Cholesky factor of Φ, [[1, 0], [.3, sqrt(1 - .3²)]], on the generator's normals
+    e = rng.standard_normal((400, 2))
+    eta = np.column_stack([e[:, 0], 0.3 * e[:, 0] + math.sqrt(1 - 0.3**2) * e[:, 1]])
     z = 0.6 * eta[:, [0, 0, 0, 1, 1]] + math.sqrt(1 - 0.6**2) * rng.standard_normal((400, 5))
     expected = np.clip(np.rint(4 + 1.5 * z), 1, 7)
     assert (np.rint(4 + 1.5 * z) < 1).any()  # the lower clip is exercised

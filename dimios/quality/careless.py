@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import draws
 from . import feasibility
 
 INDICES = ("longstring", "irv", "mahad", "evenodd", "psychsyn")
@@ -555,7 +556,7 @@ def simulate_survey(
     cols = [c for v in category_items.values() for c in v]
     m = len(cats)
     phi = np.full((m, m), factor_corr) + (1 - factor_corr) * np.eye(m)
-    eta = rng.multivariate_normal(np.zeros(m), phi, size=n)
+    eta = draws.correlated_normals(rng, phi.tolist(), n)  # the same draws on every CPU (dimios.draws)
     fidx = np.array([cats.index(c) for c, v in category_items.items() for _ in v])
     z = loading * eta[:, fidx] + np.sqrt(1 - loading**2) * rng.standard_normal((n, len(cols)))
     x = np.clip(np.rint(4 + 1.5 * z), 1, 7)
