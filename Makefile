@@ -10,7 +10,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: report test install clean golden mutation
+.PHONY: report test install clean golden mutation fingerprints
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ golden: $(STAMP)
 	@if command -v Rscript >/dev/null 2>&1; then Rscript tests/reference/golden.R; \
 	else echo "Rscript not found: comparing with the committed tests/reference/golden_r.json"; fi
 	$(BIN)/python -m pytest -q -p no:xdist tests/test_golden_r.py
+
+# After an intended change of the default panel: rewrite its committed fingerprint
+# (dimios/default_panel.yml; checked by tests/test_fingerprints.py).
+fingerprints: $(STAMP)
+	$(BIN)/python -c "from dimios import synthetic; print(synthetic.write_default_panel_fingerprints())"
 
 $(BIN)/mutmut: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[mutation]'
