@@ -9,7 +9,7 @@
 #        holzinger_swineford_1939.csv (lavaan's copy of the data, for the Python side).
 #
 # Which rows enter each analysis is defined exactly as the report's quality chapter
-# (dimios/chapters/quality.py) does with its default parameters:
+# (dimios/chapters/quality/) does with its default parameters:
 #   * all respondent rows of the file (the default build does not exclude careless
 #     respondents; "vet ej" is a missing value);
 #   * KMO, Bartlett, parallel analysis, EFA and the three CFA models: complete cases on
