@@ -15,6 +15,8 @@ organisation_type      ``category`` with categories ``ORGANISATION_TYPES``
 year                   ``int64``
 involved               ``bool``
 business_area          ``str``; missing (NaN) when empty or when the column is absent
+peer_group             ``str``; optional peer group (free text, one per organisation and year);
+                       missing (NaN) when empty or when the column is absent
 <principle ids>        ``float64``: the answer min..max of the instrument's scale;
                        NaN when the answer was "vet ej" *or* empty (both become NaN;
                        their counts are reported in the reading notes)
@@ -41,8 +43,10 @@ from dimios import instrument as _instrument
 # --------------------------------------------------------------------------- contract
 
 ID_COLUMNS = ("respondent_id", "organisation_id")
-META_COLUMNS = ("respondent_id", "organisation_id", "organisation_type", "year", "involved", "business_area")
-OPTIONAL_COLUMNS = ("business_area",)
+META_COLUMNS = ("respondent_id", "organisation_id", "organisation_type", "year", "involved", "business_area",
+                "peer_group")
+OPTIONAL_COLUMNS = ("business_area", "peer_group")
+TEXT_COLUMNS = ("business_area", "peer_group")   # optional free text: not stripped-noted, empty = missing
 ORGANISATION_TYPES = ("kommun", "region", "myndighet")
 MIN_YEAR = 2015
 TRUE_WORDS = ("true", "sant", "ja", "1")
@@ -534,6 +538,7 @@ def response_schema(instr=None):
         "year": pa.Column("int64", pa.Check.in_range(MIN_YEAR, max_year())),
         "involved": pa.Column(bool),
         "business_area": pa.Column(STRING_DTYPE, nullable=True),
+        "peer_group": pa.Column(STRING_DTYPE, nullable=True),
     }
     for pid in instr.principle_ids:
         cols[pid] = pa.Column("float64", [pa.Check.isin([float(v) for v in s.values])], nullable=True)
@@ -629,14 +634,14 @@ def validate(raw: pd.DataFrame, path, *, instr=None, notes: list[str] | None = N
 
     # ---- ids, organisation_type, business_area
     stripped = {}
-    for name in ID_COLUMNS + ("organisation_type", "business_area"):
+    for name in ID_COLUMNS + ("organisation_type",) + TEXT_COLUMNS:
         c = col(name)
         if c is None:
             continue
         txt = _as_text(c)
         if not pd.api.types.is_string_dtype(c.dtype) and not pd.api.types.is_object_dtype(c.dtype):
             notes.append(f"{name}: numbers converted to text")
-        elif name != "business_area":
+        elif name not in TEXT_COLUMNS:
             orig = c.astype(STRING_DTYPE)
             changed = int((orig.notna() & txt.notna() & orig.ne(txt)).sum())
             if changed:
@@ -661,6 +666,8 @@ def validate(raw: pd.DataFrame, path, *, instr=None, notes: list[str] | None = N
     # ---- year, involved
     if col("year") is not None:
         parsed["year"] = _parse_year(col("year"), out, notes, hi)
+    if "peer_group" in parsed and "organisation_id" in parsed and "year" in parsed:
+        _peer_group_problems(parsed, rows, out)
     if col("involved") is not None:
         parsed["involved"] = _parse_involved(col("involved"), out, notes)
 
@@ -708,11 +715,33 @@ def validate(raw: pd.DataFrame, path, *, instr=None, notes: list[str] | None = N
             data[name] = series(np.asarray(parsed[name], dtype="float64").astype("int64"))
         elif name == "involved":
             data[name] = series(np.asarray(parsed[name], dtype=bool))
-        elif name == "business_area":
+        elif name in TEXT_COLUMNS:
             data[name] = series(parsed[name] if name in parsed else np.full(n, np.nan, dtype=object), STRING_DTYPE)
         else:
             data[name] = series(parsed[name])
     return pd.DataFrame(data, copy=False)
+
+
+def _peer_group_problems(parsed: dict, rows, out: _Collector) -> None:
+    """One ``peer_group`` per organisation and year: every row of an organisation-year must carry the
+    value of its first row (an empty cell differs from a filled one)."""
+    frame = pd.DataFrame({"org": parsed["organisation_id"], "year": parsed["year"],
+                          "group": parsed["peer_group"].fillna("\x00")}, index=rows)
+    frame = frame[frame["org"].notna() & frame["year"].notna()]
+    first = frame.groupby(["org", "year"], sort=False)["group"].transform("first")
+    bad = frame["group"].ne(first).to_numpy()
+    if not bad.any():
+        return
+    pos = np.flatnonzero(bad)
+    take = pos[:MAX_PROBLEMS]
+
+    def shown(v):
+        return "(empty)" if v == "\x00" else v
+
+    out.add_many(np.asarray(rows)[take], "peer_group", [shown(frame["group"].iat[p]) for p in take],
+                 "one peer_group per organisation and year (the same on all its rows)", total=len(pos),
+                 note=[f"{frame['org'].iat[p]}, {int(frame['year'].iat[p])} has {shown(first.iat[p])!r} "
+                       "on an earlier row" for p in take])
 
 
 def _apply_rules(frame: pd.DataFrame, hi: int, out: _Collector, raw: pd.DataFrame) -> None:

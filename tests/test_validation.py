@@ -122,7 +122,7 @@ def test_single_column_wrong_delimiter(name, what):
 
 def test_short_row_is_not_padded_silently():
     err = error_of("short_row.csv")
-    n = len(contract_columns())
+    n = len(contract_columns()) - 1  # the test files carry every contract column but the optional peer_group
     assert lines(err) == [f"row 7: {n - 2} cells (a missing delimiter?) — expected {n} cells per row (as many as the header has)"]
 
 
@@ -132,7 +132,7 @@ def test_unrecognised_header_lists_missing_columns_in_one_line(tmp_path):
     with pytest.raises(DataValidationError) as ei:
         read_responses(f)
     ls = lines(ei.value)
-    n_req = len(contract_columns()) - 1
+    n_req = len(contract_columns()) - 2  # all but the optional business_area and peer_group
     assert ls[0].startswith(f"{n_req} columns 'respondent_id', 'organisation_id'")
     assert ls[0].endswith("missing from the header — expected a required column of the data contract")
     assert ls[1] == ("column 'respondent_idx': unknown column — expected a column of the data contract "
@@ -928,3 +928,26 @@ def test_with_little_room_the_examples_kept_follow_the_contract_order():
     assert (kept.count("respondent_id"), kept.count("organisation_id"), kept.count("year")) == (20, 0, 20)
     assert err.n_problems == 60
     assert err.format_report().splitlines()[-1] == "  20 problems in column 'organisation_id' — expected a non-empty id"
+
+
+# ------------------------------------------------------------------ peer_group (optional)
+def test_peer_group_is_optional_text_and_absent_means_missing():
+    df = validate(raw_frame(n=3), "m.parquet")
+    assert "peer_group" in df.columns and df["peer_group"].isna().all() and df["peer_group"].dtype == STRING_DTYPE
+    raw = raw_frame(n=4, organisation_id=["O1", "O1", "O2", "O2"],
+                    peer_group=[" Större städer", "Större städer", "", None])
+    df = validate(raw, "m.csv")
+    assert df["peer_group"].tolist()[:2] == ["Större städer"] * 2 and df["peer_group"].isna().tolist()[2:] == [True] * 2
+    response_schema().validate(df)
+
+
+def test_peer_group_must_be_one_value_per_organisation_and_year():
+    raw = raw_frame(n=5, organisation_id=["O1", "O1", "O1", "O2", "O2"], year=[2023, 2023, 2022, 2023, 2023],
+                    peer_group=["A", "B", "B", "C", None])
+    with pytest.raises(DataValidationError) as ei:
+        validate(raw, "m.csv")
+    got = [(p.row, p.column, p.value) for p in ei.value.problems]
+    # row 2 differs from row 1 (O1 2023); row 5 is empty where row 4 (O2 2023) has C; O1 2022 is on its own
+    assert got == [(2, "peer_group", "B"), (5, "peer_group", "(empty)")]
+    assert all("one peer_group per organisation and year" in p.expected for p in ei.value.problems)
+    assert "'A' on an earlier row" in ei.value.problems[0].note
