@@ -1,15 +1,19 @@
 """Ladder content (data/ladders/*.yml): loading and schema checks.
 
-A risk or recommendation in a ladder file is either plain text (the published ladder's
-content in the project's words) or a mapping ``{text, own, note}`` marking a departure
-from the published ladder that is the project's own work:
+A risk or recommendation in a ladder file is a mapping, either ``{text, rests_on}`` – the
+published ladder's content in the project's words, ``rests_on`` naming the published item it
+rests on by a word or two of it (the published cell is the item's own: same principle, level
+and kind; tests/test_ladders.py checks the anchor against the published text) – or
+``{text, own, note}``, marking a departure from the published ladder that is the project's own:
 
 - ``own: added`` – the published ladder has nothing corresponding to it;
 - ``own: completed`` – the published text breaks off mid-sentence and the project
   completed it (``note`` says where the published text ends).
 
-``load`` returns every risk and recommendation as plain text, so callers need not care,
-and lists the marked items of each level under ``own`` (field, index, text, kind, note).
+Plain text is accepted too (for a user's own ladder files); the project's files mark every item.
+``load`` returns every risk and recommendation as plain text, so callers need not care, lists
+the marked items of each level under ``own`` (field, index, text, kind, note) and the anchors
+under ``published`` (field, index, anchor).
 """
 
 from __future__ import annotations
@@ -40,11 +44,19 @@ def _raw(principle_id: str) -> dict:
 def _normalise(lad: dict, name: str) -> dict:
     out = copy.deepcopy(lad)
     for lv in out.get("levels", []):
-        own = []
+        own, published = [], []
         for field in ITEM_FIELDS:
             items = []
             for i, item in enumerate(lv.get(field) or []):
-                if isinstance(item, dict):
+                if isinstance(item, dict) and "rests_on" in item and "own" not in item:
+                    anchor = str(item.get("rests_on") or "").strip()
+                    if not anchor or len(anchor.split()) > 3 or not str(item.get("text", "")).strip():
+                        raise ValueError(f"data/ladders/{name}.yml, level {lv.get('level')}, {field} item {i + 1}: "
+                                         f"expected a text and rests_on: one to three words of the published "
+                                         f"item, got {item!r}")
+                    published.append({"field": field, "index": i, "anchor": anchor})
+                    items.append(item["text"])
+                elif isinstance(item, dict):
                     kind = item.get("own")
                     if kind not in OWN_KINDS or not str(item.get("text", "")).strip():
                         raise ValueError(f"data/ladders/{name}.yml, level {lv.get('level')}, {field} item {i + 1}: "
@@ -56,6 +68,7 @@ def _normalise(lad: dict, name: str) -> dict:
                     items.append(item)
             lv[field] = items
         lv["own"] = own
+        lv["published"] = published
     return out
 
 
@@ -76,6 +89,12 @@ def level(principle_id: str, k: int) -> dict:
 def own_items(principle_id: str) -> list[dict]:
     """Every item the project added or completed, with its level: [{level, field, index, text, kind, note}]."""
     return [{"level": int(lv["level"]), **o} for lv in load(principle_id)["levels"] for o in lv["own"]]
+
+
+def published_items(principle_id: str) -> list[dict]:
+    """Every item resting on the published ladder, with its anchor: [{level, field, index, text, anchor}]."""
+    return [{"level": int(lv["level"]), **p, "text": lv[p["field"]][p["index"]]}
+            for lv in load(principle_id)["levels"] for p in lv["published"]]
 
 
 def references(principle_id: str) -> list[dict]:

@@ -45,10 +45,17 @@ def ladder_figure(pub: d.Publisher) -> None:
     ax.grid(False)
     alt = ("Trappa med fyra steg i ett diagram där x-axeln går från rigid till adaptiv styrning och y-axeln från "
            "intern/isolerad till extern/kollektiv. " + " ".join(f"Steg {lv['level']}: {lv['title']}." for lv in g["levels"]))
+    pub.markdown(
+        "Den publicerade rapporten visar den generella trappan bara som en figur: de två axlarna och stegen 1–4, "
+        "utan namn eller beskrivningar. Att nivå 1 är rigid och intern och nivå 4 adaptiv och extern följer av "
+        "axlarnas ändpunkter. Stegens namn, läsningen av nivå 2 och 3 som mellanlägen på båda axlarna och "
+        f"trappfiguren nedan ({pub.ref('fig', 'general-ladder')}) är projektets egna."
+    )
     pub.figure(fig, "general-ladder", "Den generella mognadstrappan: fyra steg från rigid och intern till adaptiv "
-               "och extern styrning", alt)
+               "och extern styrning (projektets figur och stegnamn)", alt)
     rows = [{"Nivå": str(lv["level"]), "Steg": lv["title"], "Kännetecken": lv["description"].strip()} for lv in g["levels"]]
-    pub.table(pd.DataFrame(rows), "general-levels", "Den generella mognadstrappans fyra nivåer", align="lll")
+    pub.table(pd.DataFrame(rows), "general-levels", "Den generella mognadstrappans fyra nivåer (namn och "
+              "beskrivningar är projektets läsning av den publicerade figuren)", align="lll")
 
 
 def usage_levels(ctx: ReportData, pub: d.Publisher) -> None:

@@ -22,6 +22,8 @@ def heading(principle_id: str, pub: d.Publisher) -> None:
     )
 
 
+LEVEL_NAMES_NOTE = ("Nivåernas namn (som ”{example}”) är projektets egna: den publicerade trappan numrerar bara "
+                    "nivåerna 1–4.")
 OWN_MARK = {"added": "projektets tillägg", "completed": "kompletterad av projektet"}
 
 
@@ -48,7 +50,7 @@ def ladder_table(principle_id: str, pub: d.Publisher) -> None:
         })
     pub.markdown(f"## Mognadstrappa\n\n{pub.ref('tbl', 'ladder', capital=True)} beskriver de fyra nivåerna: vad som "
                  "kännetecknar organisationer på nivån, vilka risker som är typiska där och vad som rekommenderas "
-                 "för att ta nästa steg.")
+                 f"för att ta nästa steg. {LEVEL_NAMES_NOTE.format(example=lad['levels'][0]['title'])}")
     pub.table(pd.DataFrame(rows), "ladder", f"Mognadstrappa för {p.name_sv.lower()}: kännetecken, risker och "
               "rekommendationer per nivå", align="llll")
     own = ladders.own_items(principle_id)
