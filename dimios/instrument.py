@@ -62,6 +62,7 @@ class Scoring:
     trend_threshold: float
     privacy_threshold: int
     quadrant_split: float
+    reference_min_organisations: int = 5
 
     @property
     def n_levels(self) -> int:
@@ -144,6 +145,7 @@ def _from_dict(raw: dict) -> Instrument:
             trend_threshold=float(scoring["trend_threshold"]),
             privacy_threshold=int(scoring["privacy_threshold"]),
             quadrant_split=float(scoring["quadrant_split"]),
+            reference_min_organisations=int(scoring.get("reference_min_organisations", 5)),
         ),
         quadrants=tuple(Quadrant(**q) for q in raw["quadrants"]),
     )

@@ -34,7 +34,8 @@ from dimios import instrument, paths, scoring
 NATIONAL_MEANS_FILE = paths.REFERENCE / "national_means_synthetic.csv"
 NATIONAL_MEANS_COLUMNS = ["principle", "year", "mean_pct", "n_organisations", "source"]
 NATIONAL_MEANS_SOURCE = "synthetic"
-REFERENCE_MIN_ORGANISATIONS = 5   # the other organisations must be at least this many (each year) to be the reference
+# the other organisations must be at least this many (each year) to be the reference (dimios/instrument.yml)
+REFERENCE_MIN_ORGANISATIONS = instrument.load().scoring.reference_min_organisations
 NO_AREA = "(inget verksamhetsområde angivet)"
 LEVEL_PCT = ["level_1_pct", "level_2_pct", "level_3_pct", "level_4_pct"]
 
@@ -476,6 +477,13 @@ class OrganisationReport:
         ref = means[cols].mean(axis=1)
         out["reference_overall"] = [ref.get(y, np.nan) for y in out.index]
         return out
+
+    @cached_property
+    def peers(self):
+        """The comparison with organisations of the same type / peer group (``dimios.peers``)."""
+        from dimios import peers
+
+        return peers.for_report(self)
 
     # -- business areas
     @property

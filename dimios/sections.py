@@ -212,6 +212,7 @@ def organisation_sections() -> list[Section]:
         out.append(Section(f"principles-{dim.id}", "organisation_principles.ipynb", dim.name_sv,
                            part="Resultat per princip", parameters={"dimension": dim.id}))
     out += [
+        Section("peers", "organisation_peers.ipynb", "Jämförelse med liknande organisationer", part="Jämförelser"),
         Section("areas", "organisation_areas.ipynb", "Verksamhetsområden", part="Jämförelser"),
         Section("change", "organisation_change.ipynb", "Förändring sedan föregående mätning", part="Jämförelser"),
         Section("quality", "organisation_quality.ipynb", "Egen kvalitetskontroll"),
