@@ -69,6 +69,15 @@ class ReportData:
     def years(self) -> list[int]:
         return sorted(int(y) for y in self.responses["year"].unique())
 
+    @cached_property
+    def default_panel(self) -> bool:
+        """Whether the report is built on the project's synthetic default panel.
+
+        The one flag every chapter reads to decide between "the panel" (with the synthetic-data
+        marker under each chapter title) and the user's own data. Decided on all rows read
+        (before careless exclusion)."""
+        return is_default_panel(self.responses_all)
+
     @property
     def mode_sv(self) -> str:
         if self.exclude_careless:
@@ -81,6 +90,19 @@ class ReportData:
 
     def organisations_per_year(self) -> pd.Series:
         return self.responses.groupby("year")["organisation_id"].nunique()
+
+
+def is_default_panel(responses: pd.DataFrame) -> bool:
+    """Whether respondent rows come from the synthetic default panel (every id carries the
+    generator's prefixes). Read it through :attr:`ReportData.default_panel`."""
+    from dimios import synthetic
+
+    if responses.empty:
+        return False
+    prefixes = tuple(synthetic.params()["id_prefix"].values())
+    orgs = responses["organisation_id"].astype(str)
+    return bool(orgs.str.startswith(prefixes).all()
+                and responses["respondent_id"].astype(str).str.startswith("SYN-").all())
 
 
 def careless_flags(responses: pd.DataFrame) -> pd.DataFrame:

@@ -97,7 +97,8 @@ class Target:
     kind: str       # tbl, fig, sec
     number: str
     page: str
-    anchor: str
+    anchor: str     # "" for a whole chapter (the link goes to its page)
+    name: tuple[str, str] | None = None  # (in a sentence, at its start); None: NAMES[kind]
 
 
 @dataclass
@@ -347,8 +348,9 @@ def resolve_references(text: str, targets: dict[str, Target], page: str) -> str:
         target = targets.get(ident)
         if target is None:
             return f'<strong class="unresolved">?@{html.escape(ident)}</strong>'
-        name = NAMES[kind][1 if capital else 0]
-        href = ("" if target.page == page else target.page) + f"#{target.anchor}"
+        name = (target.name or NAMES[kind])[1 if capital else 0]
+        href = (target.page if target.page != page or not target.anchor else "") + (
+            f"#{target.anchor}" if target.anchor else "")
         return f'<a class="xref" href="{html.escape(href)}">{name}\u00a0{target.number}</a>'
 
     return _REF_MARK.sub(link, text)
@@ -433,8 +435,15 @@ def assemble_html(secs: list[Section], nb_dir: Path, book_dir: Path, title: str)
     """Write ``book_dir/<id>.html`` for every section (``index.html`` first) and the CSS."""
     book_dir.mkdir(parents=True, exist_ok=True)
     (book_dir / "styles.css").write_text(STYLESHEET.read_text(encoding="utf-8"), encoding="utf-8")
+    from dimios.quarto import chapter_label
+
     chapters = number_chapters(secs, nb_dir)
     targets: dict[str, Target] = {}
+    for ch in chapters:  # a chapter title with a label, ``# Om data {#sec-om-data}``: "Bilaga B", as Quarto writes it
+        label = chapter_label(ch.notebook)
+        if label.startswith("sec-") and ch.number:
+            name = ("Bilaga", "Bilaga") if ch.section.appendix else ("Kapitel", "Kapitel")
+            targets[label] = Target("sec", ch.number, ch.page, "", name)
     rendered = []
     exporter = _exporter()
     for ch in chapters:

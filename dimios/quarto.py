@@ -149,6 +149,14 @@ def chapter_title(nb) -> tuple[str, bool]:
     return m.group("text"), ".unnumbered" not in attrs and "{-}" not in attrs
 
 
+def chapter_label(nb) -> str:
+    """The cross-reference label of an executed notebook's chapter title (``# Om data {#sec-om-data}``
+    gives ``sec-om-data``), or "" when the title has none."""
+    m = _HEADING.match(nb.cells[0].source) if nb.cells else None
+    ident = re.search(r"#([\w:.-]+)", m.group("attrs") or "") if m else None
+    return ident.group(1) if ident else ""
+
+
 # ---------------------------------------------------------------- configuration
 def chapter_lists(secs: list[Section], notebook_dir: str) -> tuple[list, list]:
     """Quarto's ``book.chapters`` and ``book.appendices`` from the sections: the front page

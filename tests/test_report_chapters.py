@@ -218,7 +218,7 @@ def test_data_appendix_on_the_synthetic_panel(panel_ctx, panel_output):
     r = panel_ctx.responses
     n_org, n_resp = r["organisation_id"].nunique(), len(r)
     assert n_org > 400 and n_resp > 25_000
-    assert '::: {.callout-note title="Syntetiska data"}' in text
+    assert '# Om data {#sec-om-data}\n\n::: {.callout-warning title="Syntetisk panel"}' in text
     assert f"| Organisationer (avsnitt 2.4) | fler än 400 | {display.count(n_org)} (2020–2023) |" in \
         "\n".join(panel_output.tables)
     assert f"| Respondenter (avsnitt 2.4) | fler än {display.count(25000)} | {display.count(n_resp)} (2020–2023) |" \
@@ -239,7 +239,8 @@ def test_data_appendix_on_the_synthetic_panel(panel_ctx, panel_output):
 
 def test_data_appendix_on_other_data(example_ctx, tmp_path):
     rec = run([data_notes.data_notes], example_ctx, tmp_path)
-    assert "Syntetiska data" not in rec.text and "syntetisk" not in rec.text
+    assert "Syntetisk" not in rec.text and "syntetisk" not in rec.text
+    assert rec.text.startswith("# Om data {#sec-om-data}\n\nRapporten bygger på de svarsdata")
     r = example_ctx.responses
     assert f"{len(r)} svar från {r['organisation_id'].nunique()} organisationer" in rec.text
     table = rec.tables[0]
@@ -274,6 +275,7 @@ def test_differences_are_counted_and_listed(panel_ctx, tmp_path):
     class Ctx:
         org_scores = scores
         years = [2020, 2021, 2022, 2023]
+        default_panel = False
 
     rec = run([reconciliation.reconciliation], Ctx, tmp_path)
     assert f"Alla {len(big)} celler som skiljer sig med mer än 1 procentenhet:" in rec.text

@@ -12,7 +12,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, ladders, reference, sections
-from dimios.chapters.common import number_sv
+from dimios.chapters.common import heading, number_sv
 from dimios.context import ReportData
 
 
@@ -90,8 +90,8 @@ def background(ctx: ReportData, pub: d.Publisher) -> None:
         f"{dim.name_sv.lower()} ({d.join_sv(c.name_sv.lower() for c in inst.categories if c.dimension == dim.id)}; "
         f"{len(inst.principles_in(dim.id))} principer)" for dim in inst.dimensions)
     pub.markdown(
-        "# Bakgrund\n\n"
-        "DiMiOS, *Digital mognad i offentlig sektor*, är både en modell och ett enkätverktyg. Med det bedömer "
+        heading(ctx, "Bakgrund")
+        + "DiMiOS, *Digital mognad i offentlig sektor*, är både en modell och ett enkätverktyg. Med det bedömer "
         "medarbetare i kommuner, regioner och myndigheter hur väl organisationens förutsättningar räcker för att "
         "ta vara på digitaliseringen. Digital mognad förstås här som organisationens förmåga att få nytta av "
         "digitalisering, och digitalisering som ett sätt att utveckla verksamheten med digitala lösningar, "
@@ -191,8 +191,8 @@ def development(ctx: ReportData, pub: d.Publisher) -> None:
     years = ctx.years
     data_years = _years((years[0], years[-1])) if years else "–"
     pub.markdown(
-        "# Så togs mognadstrapporna fram\n\n"
-        f"Forskargruppen arbetade i {number_sv(len(phases))} faser och lät dessutom en grupp externa experter granska "
+        heading(ctx, "Så togs mognadstrapporna fram")
+        + f"Forskargruppen arbetade i {number_sv(len(phases))} faser och lät dessutom en grupp externa experter granska "
         "resultaten.\n\n"
         f"## Fas 1: {phases[0]}\n\n"
         "Underlaget var forskningslitteraturen och de omkring "

@@ -13,7 +13,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, reference, scoring, trends
-from dimios.chapters.common import number_sv
+from dimios.chapters.common import heading, number_sv
 from dimios.context import ReportData
 
 
@@ -103,8 +103,8 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
     first, last = f["first"], f["last"]
     thr = inst.scoring.trend_threshold
     pub.markdown(
-        "# Avslutande kommentarer\n\n"
-        f"När den publicerade rapporten skrevs hade kommuner, regioner och myndigheter använt DiMiOS i närmare "
+        heading(ctx, "Avslutande kommentarer")
+        + f"När den publicerade rapporten skrevs hade kommuner, regioner och myndigheter använt DiMiOS i närmare "
         f"{number_sv(facts['closing']['years_of_use_about'])} år för att styra samtalet om digitalisering. Forskarna såg allt "
         "från en grundläggande till en avancerad användning, och de bedömde att allt fler organisationer närmade sig "
         f"den avancerade änden, med stöd av {facts['history']['forum']['name']}. Här sammanfattas rapportens "

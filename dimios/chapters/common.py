@@ -37,3 +37,39 @@ def number_sv(n: int, neuter: bool = False) -> str:
     from dimios.display import count
 
     return count(n)
+
+
+# ---------------------------------------------------------------- the synthetic-panel marker
+#: Cross-reference label of the appendix on the data ("Om data"): the marker links there.
+DATA_APPENDIX = "sec-om-data"
+#: Title of the marker under every chapter title on the synthetic default panel (tests look for it).
+MARKER_TITLE = "Syntetisk panel"
+
+
+def synthetic_marker(ctx, here: bool = False) -> str:
+    """The marker under a chapter title when the report is built on the synthetic default panel
+    (``ctx.default_panel``); empty on the user's own data.
+
+    A short callout: the numbers on the page are the panel's, not findings about the public
+    sector, with a link to the appendix on the data (``here=True``: that appendix itself)."""
+    from dimios.display import callout_markdown
+
+    if not ctx.default_panel:
+        return ""
+    if here:
+        text = ("Alla siffror i rapporten är beräknade från projektets syntetiska panel, inte från verkliga "
+                "svar, och säger därför inget om offentlig sektor. Den här bilagan beskriver hur panelen är gjord "
+                "och vad den är kalibrerad mot.")
+    else:
+        text = ("Siffrorna på den här sidan är beräknade från projektets syntetiska panel, inte från verkliga "
+                "svar. De beskriver panelen och är inga resultat om offentlig sektor; "
+                f"se @{DATA_APPENDIX}.")
+    return callout_markdown(text, title=MARKER_TITLE, kind="warning")
+
+
+def heading(ctx, title: str, attrs: str = "") -> str:
+    """A chapter's title (``# title {attrs}``) with the synthetic-panel marker under it, as the start
+    of the chapter's first Markdown output."""
+    head = f"# {title}" + (f" {attrs}" if attrs else "") + "\n\n"
+    marker = synthetic_marker(ctx, here=attrs == "{#" + DATA_APPENDIX + "}")
+    return head + (marker + "\n" if marker else "")

@@ -1,6 +1,6 @@
 """Appendix "Om data": what the report is built on.
 
-On the synthetic panel (recognised by its organisation and respondent ids) the appendix
+On the synthetic default panel (``ReportData.default_panel``) the appendix
 explains how the panel was made and where it falls short; every figure comes from
 ``dimios/synthetic.yml``, the published reference or the data. On other data it
 describes the data the build read.
@@ -13,18 +13,17 @@ import pandas as pd
 from dimios import display as d
 from dimios import instrument, reference, synthetic
 from dimios.chapters.background import title
+from dimios.chapters.common import DATA_APPENDIX, heading
 from dimios.context import ReportData
 
 CLASS_SV = {"negative": "negativ", "stable": "stabil", "positive": "positiv"}
 
 
 def is_synthetic(responses: pd.DataFrame) -> bool:
-    """Whether the data is a synthetic panel (every id carries the generator's prefixes)."""
-    if responses.empty:
-        return False
-    prefixes = tuple(synthetic.params()["id_prefix"].values())
-    orgs = responses["organisation_id"].astype(str)
-    return bool(orgs.str.startswith(prefixes).all() and responses["respondent_id"].astype(str).str.startswith("SYN-").all())
+    """Whether the data is the synthetic default panel (:func:`dimios.context.is_default_panel`)."""
+    from dimios.context import is_default_panel
+
+    return is_default_panel(responses)
 
 
 def participation(responses: pd.DataFrame) -> pd.Series:
@@ -65,7 +64,7 @@ def calibration(ctx: ReportData) -> dict:
 
 
 def data_notes(ctx: ReportData, pub: d.Publisher) -> None:
-    if is_synthetic(ctx.responses):
+    if ctx.default_panel:
         synthetic_panel(ctx, pub)
     else:
         own_data(ctx, pub)
@@ -82,13 +81,8 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
     cal = calibration(ctx)
     first, last = counts["year"].iloc[0], counts["year"].iloc[-1]
     pub.markdown(
-        "# Om data\n\n"
-        + d.callout_markdown(
-            "Den här rapporten bygger på projektets syntetiska panel, inte på "
-            "verkliga svar. Panelen är framtagen för att likna de nationella data som ligger bakom den publicerade "
-            "rapporten, men ingen organisation och inget svar i den är verkligt. Slutsatser om offentlig sektor kan "
-            "inte dras från den.", title="Syntetiska data") + "\n"
-        "DiMiOS svarsdata på respondentnivå är inte offentliga. För att rapporten ändå ska kunna byggas, prövas och "
+        heading(ctx, "Om data", "{#" + DATA_APPENDIX + "}")
+        + "DiMiOS svarsdata på respondentnivå är inte offentliga. För att rapporten ändå ska kunna byggas, prövas och "
         "granskas följer projektet med en syntetisk panel som kommandot `dimios synth` skapar (frö "
         f"{p['seed']}); alla parametrar och mål står i `dimios/synthetic.yml`. Organisationerna heter "
         f"{d.join_sv(f'`{v}…`' for v in p['id_prefix'].values())} och respondenterna `SYN-år-nummer`, så att "
@@ -259,8 +253,8 @@ def own_data(ctx: ReportData, pub: d.Publisher) -> None:
                         "organisations_with_score": scored.to_numpy(), "respondents": resp.to_numpy()})
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     pub.markdown(
-        "# Om data\n\n"
-        f"Rapporten bygger på de svarsdata som angavs när den byggdes: {d.count(len(r))} svar från "
+        heading(ctx, "Om data", "{#" + DATA_APPENDIX + "}")
+        + f"Rapporten bygger på de svarsdata som angavs när den byggdes: {d.count(len(r))} svar från "
         f"{d.count(r['organisation_id'].nunique())} organisationer {span}. Uppgifterna nedan räknas fram ur "
         "dessa data. En organisation har poäng på en princip ett visst år när minst "
         f"{instrument.load().scoring.min_valid_answers} respondenter har svarat på den. Hur resultaten förhåller "

@@ -6,26 +6,21 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, scoring, trends
+from dimios.chapters.common import heading
 from dimios.context import ReportData
 
 
 def title_and_mode(ctx: ReportData, pub: d.Publisher) -> None:
     n_principles = len(instrument.load().principles)
     pub.markdown(
-        "# Digital mognad i offentlig sektor {.unnumbered}\n\n"
-        f"Den här rapporten beskriver digital mognad i kommuner, regioner och myndigheter "
+        heading(ctx, "Digital mognad i offentlig sektor", "{.unnumbered}")
+        + f"Den här rapporten beskriver digital mognad i kommuner, regioner och myndigheter "
         f"{trends.years_sv(ctx.years)} utifrån enkätverktyget DiMiOS: en generell mognadstrappa, en mognadstrappa "
         f"och en spridningstabell för var och en av de {n_principles} principerna, utvecklingen över tid och en "
         "kvalitetskontroll av mätinstrumentet. Allt "
         "innehåll – tabeller, figurer och siffror i texten – beräknas från svarsdata när rapporten byggs."
     )
     pub.callout(ctx.mode_sv, title="Byggläge")
-    if "synthetic" in ctx.source or "SYN-" in str(ctx.responses["organisation_id"].iloc[0]):
-        pub.callout(
-            "Rapporten är byggd på projektets syntetiska standardpanel, som är "
-            "kalibrerad mot den publicerade rapportens spridningstabeller och trender men inte innehåller några "
-            "verkliga organisationer eller svar.", title="Syntetiska data"
-        )
 
 
 def headline(ctx: ReportData, pub: d.Publisher) -> None:

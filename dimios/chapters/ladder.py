@@ -6,16 +6,16 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import ladders, trends
-from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, style
+from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, heading, style
 from dimios.context import ReportData
 
 
-def introduction(pub: d.Publisher) -> None:
+def introduction(pub: d.Publisher, ctx: ReportData | None = None) -> None:
     g = ladders.general()
     ax = g["axes"]
     pub.markdown(
-        "# Den generella mognadstrappan\n\n"
-        f"{g['intro']}\n\n"
+        (heading(ctx, "Den generella mognadstrappan") if ctx is not None else "# Den generella mognadstrappan\n\n")
+        + f"{g['intro']}\n\n"
         f"- **{ax['changeability']['name']}** – från *{ax['changeability']['low']}* till "
         f"*{ax['changeability']['high']}*. {ax['changeability']['description']}\n"
         f"- **{ax['scope']['name']}** – från *{ax['scope']['low']}* till *{ax['scope']['high']}*. "

@@ -6,7 +6,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, scoring, sections, trends
-from dimios.chapters.common import ORGANISATION_TYPES_NOTE
+from dimios.chapters.common import ORGANISATION_TYPES_NOTE, heading
 from dimios.context import ReportData
 
 
@@ -16,8 +16,8 @@ def method(ctx: ReportData, pub: d.Publisher) -> None:
     lo, hi = inst.scale.min, inst.scale.max
     cuts = sc.cut_points
     pub.markdown(
-        "# Metod och reproducerbarhet\n\n"
-        "## Skala och poängsättning\n\n"
+        heading(ctx, "Metod och reproducerbarhet")
+        + "## Skala och poängsättning\n\n"
         "Skalan och poängsättningen är inte publicerade i den ursprungliga rapporten. Den här rapporten bygger på "
         "följande antaganden, som alla är samlade i en konfigurationsfil (`dimios/instrument.yml`):\n\n"
         f"- Varje påstående besvaras på en instämmandeskala {lo}–{hi} eller med ”{inst.scale.dont_know}”.\n"

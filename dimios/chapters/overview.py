@@ -12,6 +12,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, plots, scoring, trends
+from dimios.chapters.common import heading
 from dimios.context import ReportData
 
 def _threshold(threshold) -> float:
@@ -34,11 +35,6 @@ def _one_year(ctx: ReportData, pub: d.Publisher, heading: str) -> bool:
 def _names(pids) -> list[str]:
     inst = instrument.load()
     return [inst.principle(p).name_sv for p in pids]
-
-
-def _is_synthetic(ctx: ReportData) -> bool:
-    ids = ctx.responses["organisation_id"].astype(str)
-    return "synthetic" in ctx.source or bool(len(ids)) and bool(ids.str.startswith("SYN-").all())
 
 
 def _public_note(ctx: ReportData) -> str:
@@ -64,7 +60,7 @@ def headline_section(ctx: ReportData, pub: d.Publisher) -> None:
     per_org = ctx.org_scores.reset_index().groupby("organisation_id")["year"].nunique()
     n_every = int((per_org == len(years)).sum())
 
-    pub.markdown("# Digital mognad över tid")
+    pub.markdown(heading(ctx, "Digital mognad över tid"))
     span = trends.years_sv(years)
     text = (
         f"Kapitlet följer den digitala mognaden i de organisationer som har använt DiMiOS {span}. "
@@ -578,7 +574,7 @@ def published_comparison_section(ctx: ReportData, pub: d.Publisher, table: pd.Da
     if (first, last) != (p0, p1):
         text += (f" Observera att figuren jämför {p0} med {p1}, medan underlaget här jämför {first} med {last}; "
                  "en skillnad kan alltså bero på att perioderna är olika.")
-    if _is_synthetic(ctx):
+    if ctx.default_panel:
         text += ("\n\nStandardpanelen är syntetisk och kalibrerad så att varje princips klass "
                  f"{p0}–{p1} är den publicerade figurens. Den kan därför inte avgöra vad som gäller i de "
                  "verkliga data, bara visa hur jämförelsen görs när rapporten byggs på dem.")

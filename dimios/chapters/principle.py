@@ -8,16 +8,17 @@ import pandas as pd
 from dimios import display as d
 from dimios import instrument, ladders, sections, spread, trends
 from dimios.chapters.common import LEVEL_COLOURS, style
+from dimios.chapters.common import heading as chapter_heading
 from dimios.context import ReportData
 
 
-def heading(principle_id: str, pub: d.Publisher) -> None:
+def heading(principle_id: str, pub: d.Publisher, ctx: ReportData | None = None) -> None:
     inst = instrument.load()
     p = inst.principle(principle_id)
     lad = ladders.load(principle_id)
     pub.markdown(
-        f"# {p.name_sv}\n\n"
-        f"*{inst.dimension(p.dimension).name_sv} · kategori {inst.category(p.category).name_sv} · "
+        (chapter_heading(ctx, p.name_sv) if ctx is not None else f"# {p.name_sv}\n\n")
+        + f"*{inst.dimension(p.dimension).name_sv} · kategori {inst.category(p.category).name_sv} · "
         f"princip {p.table} av {len(inst.principles)}*\n\n{lad['definition']}"
     )
 

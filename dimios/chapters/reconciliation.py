@@ -12,6 +12,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, reference, spread, trends
+from dimios.chapters.common import heading
 from dimios.context import ReportData
 
 CLASS_SV = {"negative": "negativ", "stable": "stabil", "positive": "positiv"}
@@ -76,8 +77,8 @@ def reconciliation(ctx: ReportData, pub: d.Publisher) -> None:
     cells = spread_cells(ctx.org_scores)
     s = spread_summary(cells)
     pub.markdown(
-        "# Avstämning mot publicerade siffror\n\n"
-        "Bilagan jämför rapportens beräknade siffror med den publicerade rapportens, cell för cell, så att en "
+        heading(ctx, "Avstämning mot publicerade siffror")
+        + "Bilagan jämför rapportens beräknade siffror med den publicerade rapportens, cell för cell, så att en "
         "granskare kan se var de stämmer och var de skiljer sig. De publicerade spridningstabellerna finns i "
         "`data/reference/published_spread_2020_2023.csv` och trendklasserna i "
         "`data/reference/published_report.yml`. En tom publicerad cell räknas som 0 %, och de beräknade "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dimios import display as d
+from dimios.chapters.common import heading
 from dimios.chapters.quality.common import MIN_ALPHA_N, MIN_FACTOR_N, _complete_n, _items, _single_thread
 from dimios.context import ReportData
 
@@ -15,8 +16,8 @@ def introduction(ctx: ReportData, pub: d.Publisher) -> dict:
     years = ctx.years
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     text = (
-        "# Kvalitetskontroll av DiMiOS\n\n"
-        "Kapitlet prövar DiMiOS som mätinstrument: hur omsorgsfullt respondenterna svarar, var kunskapen om "
+        heading(ctx, "Kvalitetskontroll av DiMiOS")
+        + "Kapitlet prövar DiMiOS som mätinstrument: hur omsorgsfullt respondenterna svarar, var kunskapen om "
         "principerna brister, om principerna grupperar sig i de kategorier och dimensioner modellen anger, hur "
         "tillförlitligt (reliabilitet) och hur giltigt (validitet) instrumentet mäter, och om mätningen fungerar "
         "likadant alla år. Varje avsnitt jämför resultatet med det den publicerade rapporten anger; ett värde "
