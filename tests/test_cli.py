@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 
 import pandas as pd
 import pytest
@@ -104,7 +105,7 @@ def test_build_out_not_writable_is_one_line(tmp_path, monkeypatch, errno_, reaso
     def refuse(*args, **kwargs):
         raise OSError(errno_, os.strerror(errno_))
 
-    monkeypatch.setattr(build.tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
     with pytest.raises(build.UsageError, match=rf"--out .*: cannot write there \({reason}\)"):
         build.check_out(tmp_path / "report")
 

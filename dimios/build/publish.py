@@ -1,0 +1,58 @@
+"""The book from the executed notebooks (Quarto, or the nbconvert edition without it), and
+swapping the staged report in for the previous one, all or nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from dimios import quarto
+from dimios.build.options import BuildError, note
+from dimios.sections import Section
+
+
+def assemble(kind: str, secs: list[Section], staging: Path, nb_dir: Path, quarto_exe: str | None, out: Path) -> str:
+    """The book from the executed notebooks: with Quarto (HTML, and the PDF when TeX is
+    installed) or, without it, the nbconvert edition of the same Markdown."""
+    from dimios.html_book import assemble_html
+
+    quarto.add_title_cells(secs, nb_dir)
+    book = staging / "_book"
+    if quarto_exe:
+        root = quarto.stage_project(staging, kind, secs, quarto.notebook_dir(out))
+        try:
+            pdf = quarto.assemble_quarto(quarto_exe, root, kind, book)
+        except quarto.QuartoError as exc:
+            raise BuildError(str(exc)) from None
+        if pdf is not None:
+            note(f"PDF edition: {out / '_book' / pdf.name}")
+        return "quarto"
+    assemble_html(secs, nb_dir, book, title=quarto.book_title(kind))
+    return "nbconvert"
+
+
+def swap_in(staging: Path, out: Path, items: list[str]) -> None:
+    """Move staged items into ``out``; on any failure (or Ctrl-C) put the previous ones back."""
+    backup = Path(tempfile.mkdtemp(prefix=".previous-", dir=out))
+    moved: list[str] = []
+    try:
+        for name in items:
+            if (out / name).exists():
+                os.replace(out / name, backup / name)
+            moved.append(name)
+            if (staging / name).exists():
+                os.replace(staging / name, out / name)
+    except BaseException:
+        for name in moved:
+            if (out / name).exists() and (backup / name).exists():
+                if (out / name).is_dir():
+                    shutil.rmtree(out / name)
+                else:
+                    (out / name).unlink()
+            if (backup / name).exists():
+                os.replace(backup / name, out / name)
+        raise
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
