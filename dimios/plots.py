@@ -15,7 +15,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument
-from dimios.chapters.common import TREND_COLOURS, style
+from dimios.figure_style import TREND_COLOURS, style
 
 # Okabe–Ito colours for the four quadrant types (instrument order: low_low, high_low, low_high, high_high)
 QUADRANT_COLOURS = {"low_low": "#d55e00", "high_low": "#e69f00", "low_high": "#56b4e9", "high_high": "#0072b2"}

@@ -11,14 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, ladders, reference, sections
-from dimios.chapters.common import heading, number_sv
+from dimios import instrument, ladders, reference
+from dimios.chapters.common import heading, number_sv, title
 from dimios.context import ReportData
-
-
-def title(section_id: str) -> str:
-    """A chapter's title as the report declares it (dimios.sections)."""
-    return next(s.title for s in sections.sections() if s.id == section_id)
 
 
 def _years(span) -> str:

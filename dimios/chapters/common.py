@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-# Colour-blind-safe palettes (seaborn "colorblind" = Wong/Okabe-Ito family).
-LEVEL_COLOURS = ["#d55e00", "#e69f00", "#56b4e9", "#0072b2"]   # level 1..4: warm (low) -> blue (high)
-TREND_COLOURS = {"negative": "#d55e00", "stable": "#999999", "positive": "#0072b2"}
-
-
-def style() -> None:
-    """One plotting style for the whole report (deterministic, no timestamps)."""
-    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
-    plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "font.size": 10,
-                         "svg.hashsalt": "dimios", "axes.titleweight": "bold"})
+from dimios import sections
+from dimios.figure_style import LEVEL_COLOURS, TREND_COLOURS, style  # noqa: F401 - the chapters' names
 
 # Said wherever the four organisation types (quadrants) are shown: they are not the published report's.
 ORGANISATION_TYPES_NOTE = (
@@ -73,3 +58,8 @@ def heading(ctx, title: str, attrs: str = "") -> str:
     head = f"# {title}" + (f" {attrs}" if attrs else "") + "\n\n"
     marker = synthetic_marker(ctx, here=attrs == "{#" + DATA_APPENDIX + "}")
     return head + (marker + "\n" if marker else "")
+
+
+def title(section_id: str) -> str:
+    """A chapter's title as the report declares it (dimios.sections)."""
+    return next(s.title for s in sections.sections() if s.id == section_id)

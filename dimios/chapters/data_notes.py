@@ -12,8 +12,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, reference, synthetic
-from dimios.chapters.background import title
-from dimios.chapters.common import DATA_APPENDIX, heading
+from dimios.chapters.common import DATA_APPENDIX, heading, title
 from dimios.context import ReportData
 
 CLASS_SV = {"negative": "negativ", "stable": "stabil", "positive": "positiv"}
@@ -48,10 +47,10 @@ def per_year(ctx: ReportData) -> pd.DataFrame:
 
 def calibration(ctx: ReportData) -> dict:
     """How the panel meets its published targets (computed from the data)."""
-    from dimios.chapters import reconciliation
+    from dimios import reconcile
 
-    summary = reconciliation.spread_summary(reconciliation.spread_cells(ctx.org_scores))
-    tc = reconciliation.trend_comparison(ctx.org_scores)
+    summary = reconcile.spread_summary(reconcile.spread_cells(ctx.org_scores))
+    tc = reconcile.trend_comparison(ctx.org_scores)
     totals = reference.facts()["totals"]
     return {
         "cells": summary["cells"], "cells_compared": summary["compared"], "cells_exact": summary["exact"],

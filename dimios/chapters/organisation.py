@@ -420,12 +420,12 @@ def careless_section(rep: OrganisationReport, pub: d.Publisher) -> None:
     flags = getattr(rep.ctx, "careless_all", None)
     na = ((flags.attrs.get("thresholds") or {}).get("not_computable") or {}) if flags is not None else {}
     if na:
-        from dimios.chapters.quality import _WORDS, INDEX_PROSE, why_sv
+        from dimios.words import COUNT_WORDS, INDEX_PROSE, why_sv
 
         names = d.join_sv(INDEX_PROSE[i] for i in na)
         pub.markdown(
             f"**{names[:1].upper() + names[1:]} kan inte beräknas på den här datafilen** "
-            f"({'; '.join(why_sv(na[i]) for i in na)}), så bara {_WORDS[5 - len(na)]} algoritmer röstar; ett svar "
+            f"({'; '.join(why_sv(na[i]) for i in na)}), så bara {COUNT_WORDS[5 - len(na)]} algoritmer röstar; ett svar "
             "räknas ändå som slarvigt först när minst tre av dem flaggar det."
         )
     rows = []

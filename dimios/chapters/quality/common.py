@@ -12,6 +12,8 @@ from dimios import display as d
 from dimios import instrument
 from dimios.context import ReportData
 from dimios.quality import feasibility
+from dimios.words import COUNT_WORDS as _WORDS  # noqa: F401 - the chapter's names
+from dimios.words import INDEX_PROSE  # noqa: F401
 
 # ---------------------------------------------------------------- published claims (report 2.5)
 ALPHA_MIN = 0.90             # Cronbach's alpha above .9 for the whole instrument and each dimension
@@ -51,14 +53,6 @@ INDEX_NAMES = {
     "evenodd": "Jämn–udda-konsistens",
     "psychsyn": "Psykometriska synonymer",
 }
-INDEX_PROSE = {
-    "longstring": "längsta rad",
-    "irv": "svarsvariationen",
-    "mahad": "Mahalanobis D²",
-    "evenodd": "jämn–udda-konsistensen",
-    "psychsyn": "psykometriska synonymer",
-}
-_WORDS = {1: "en", 2: "två", 3: "tre", 4: "fyra", 5: "fem"}
 OK_COLOUR, FLAG_COLOUR = "#0072b2", "#d55e00"   # Okabe–Ito blue / vermilion
 
 
