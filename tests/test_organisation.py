@@ -393,6 +393,8 @@ def test_one_command_on_a_windows_excel_export(tmp_path, export_data):
     principles = (out / "_book" / "principles-digital_formaga.html").read_text(encoding="utf-8")
     assert "Nuvarande nivå" in principles and ("För att nå nivå" in principles or "högsta nivån" in principles)
     assert "Percentil" in principles and "<figcaption>" in principles
+    peers = (out / "_book" / "peers.html").read_text(encoding="utf-8")     # one organisation: labelled fallback
+    assert "Syntetiska jämförelsesiffror" in peers and "kommuner (syntetiska siffror)" in peers
     prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
     assert prov["report"] == "organisation" and prov["parameters"]["organisation"] == ORG
     assert [s["id"] for s in prov["sections"]] == [s.id for s in secs]
@@ -411,6 +413,8 @@ def test_many_organisations_default_folder_and_comparison_with_the_rest(tmp_path
     assert not (tmp_path / "report" / "_book").exists()      # the national report is not touched
     html = index.read_text(encoding="utf-8")
     assert "övriga" in html and "i samma datafil" in html
+    peers = (out / "_book" / "peers.html").read_text(encoding="utf-8")     # compared with the other kommuner
+    assert "Andra kommuner" in peers and "Percentil, andra kommuner" in peers and "Nästa steg" in peers
     ids = set(io.read_responses(panel_with_small_area).data["respondent_id"])
     _assert_no_respondent_ids(out, ids)
     _assert_small_area_suppressed(out)

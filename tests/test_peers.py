@@ -164,6 +164,10 @@ def test_a_type_with_too_few_other_organisations_falls_back_with_a_sentence(tmp_
     assert ("2023: Andra regioner visas inte. Gruppen har bara 2 andra organisationer med minst 5 svar; det krävs "
             f"minst {M}") in text
     assert "Jämförelsen görs i stället med alla andra organisationer i datafilen." in text
+    groups = pd.read_csv(tmp_path / "out" / "peers" / "tbl-groups.csv")
+    assert groups[groups["level"] == "type"][["n_organisations", "shown", "reason"]].values.tolist() == [
+        [2, False, "too_few"]]
+    assert "| 2023 | Andra regioner | 2 | nej |" in text
     assert "Utan en grupp av liknande organisationer tas ingen prioriterad lista fram" in text
 
 
@@ -218,8 +222,7 @@ def test_next_steps_are_the_largest_gaps_with_the_ladder_recommendations(tmp_pat
     first = ns.iloc[0]
     recs = ladders.level(first["principle"], int(first["own_level"]))["recommendations"]
     assert recs[0] in text
-    saved = pd.read_csv(tmp_path / "out" / "peers" / "next-steps.csv") if (tmp_path / "out" / "peers").exists() \
-        else pd.read_csv(next((tmp_path / "out").rglob("next-steps.csv")))
+    saved = pd.read_csv(tmp_path / "out" / "peers" / "next-steps.csv")
     assert list(saved["principle"]) == list(ns["principle"])
 
 
@@ -350,3 +353,28 @@ def test_chapter_outputs_reveal_nothing_by_difference(tmp_path, capsys, spec):
     (out / "printed.txt").write_text(capsys.readouterr().out, encoding="utf-8")
     assert list(out.rglob("*.csv"))
     assert_nothing_recoverable(out, df, "K00")
+
+
+@pytest.mark.slow
+def test_built_report_reveals_no_score_by_difference_nor_respondent_id(tmp_path):
+    """The whole organisation report (every notebook, HTML page, CSV, figure and provenance file) of the
+    trap panel: no narrower group is shown, each says why, and nothing can be worked out by difference."""
+    from dimios import build
+
+    df = make_panel(TRAP)
+    _distinct_scores(df)
+    path = write_panel(df, tmp_path / "trap.parquet")
+    out = tmp_path / "rapport"
+    build.build(build.BuildOptions(data=path, out=out, organisation="K00", quarto=None, command_line="pytest"))
+    html = (out / "_book" / "peers.html").read_text(encoding="utf-8")
+    assert "Andra kommuner visas inte" in html and "skiljer sig från alla andra organisationer i datafilen med bara" in html
+    assert "1 organisation." in html and "Jämförelsegrupper per år" in html
+    method = (out / "_book" / "method.html").read_text(encoding="utf-8")
+    assert "Jämförelse med liknande organisationer" in method and "reference_min_organisations" in method
+    assert_nothing_recoverable(out, df, "K00")
+    ids = sorted(set(df["respondent_id"]), key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(i) for i in ids))
+    for f in out.rglob("*"):
+        if f.is_file():
+            m = pattern.search(f.read_bytes().decode("utf-8", errors="ignore"))
+            assert m is None, f"respondent id {m.group(0)} in {f.relative_to(out)}"

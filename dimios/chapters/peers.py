@@ -58,8 +58,9 @@ def reason_sv(pc: pe.PeerComparison, row, wider: str) -> str:
         return (f"Gruppen har {have} med minst {k} svar; det krävs minst {m} för att ingen enskild organisations "
                 "värde ska gå att urskilja.")
     if reason == "difference":
+        whose = "den organisationens" if n == 1 else "de organisationernas"
         return (f"Gruppen skiljer sig från {wider} med bara {d.plural(n, 'organisation', 'organisationer')}. "
-                "Visades båda medelvärdena skulle de organisationernas värde kunna räknas fram som skillnaden, så "
+                f"Visades båda medelvärdena skulle {whose} värde kunna räknas fram som skillnaden, så "
                 f"gruppen visas bara när skillnaden är noll eller minst {m} organisationer.")
     if reason == "shipped_no_groups":
         return "De medföljande siffrorna har inga jämförelsegrupper, bara organisationstyper."
@@ -127,14 +128,16 @@ def intro(rep: OrganisationReport, pub: d.Publisher) -> None:
         lvl, label = _primary_label(pc, y)
         hidden = g[~g["shown"] & g["level"].isin(pe.LEVELS[:2]) & (g["reason"] != "missing")]
         if len(hidden):
-            first = hidden.iloc[0]
-            name = group_label(pc, first["level"], first["group"])
+            parts = []
+            for _, h in hidden.iterrows():
+                name = group_label(pc, h["level"], h["group"])
+                parts.append(f"{name[:1].upper() + name[1:]} visas inte. "
+                             f"{reason_sv(pc, h, _wider_label(pc, y, h['level']))}")
             target = label if lvl is not None else (group_label(pc, "national") if
                                                    g.set_index("level").loc["national", "shown"] else None)
-            sentences.append(
-                f"{y}: {name[:1].upper() + name[1:]} visas inte. {reason_sv(pc, first, _wider_label(pc, y, first['level']))} "
-                + (f"Jämförelsen görs i stället med {target}." if target else
-                   "Någon ärlig jämförelse med liknande organisationer finns inte det året."))
+            sentences.append(f"{y}: " + " ".join(parts) + " "
+                             + (f"Jämförelsen görs i stället med {target}." if target else
+                                "Någon ärlig jämförelse med liknande organisationer finns inte det året."))
     pub.table(pd.DataFrame(rows), "groups", "Jämförelsegrupper per år: antal andra organisationer med minst "
               f"{rep.k} svar och om gruppen visas", csv=pc.groups, align="llrll")
     no_group = [y for y in pc.years if pc.groups[(pc.groups["year"] == y) & (pc.groups["level"] == "peer_group")
