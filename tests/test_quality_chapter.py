@@ -128,6 +128,66 @@ def test_ave_within_published_range(built):
     assert built["reliability"]["ave_bad"] == []
 
 
+def test_ave_is_a_range_beside_the_published_range_not_a_verdict(built):
+    aves = built["reliability"]["table"].dropna(subset=["ave"])["ave"]
+    text = built["rec"].text
+    assert (f"AVE ligger här mellan {chapter._f(aves.min())} och {chapter._f(aves.max())}. I den publicerade "
+            "rapporten låg AVE mellan 0,51 och 0,75") in text
+    ave = next(v for v in built["verdicts"] if v["claim"] == chapter.CLAIMS["ave"])
+    assert ave["status"] == "range"
+    summary = text[text.index("## Sammanfattning"):]
+    assert f"- Jämförelse: {chapter.CLAIMS['ave']}" in summary
+    table = next(t for t in built["rec"].tables if "tbl-quality-quality-reliability" in t)
+    assert "AVE inom" not in table and "AVE utanför" not in table
+
+
+def test_omega_is_said_to_be_the_standardized_omega_where_it_is_named(built):
+    text = built["rec"].text
+    first = text.index("omega")
+    assert text[first - len("McDonalds "):].startswith(chapter.OMEGA_SV)
+    assert "standardiserade laddningarna" in chapter.OMEGA_SV and "semTools" in chapter.OMEGA_SV
+    table = next(t for t in built["rec"].tables if "tbl-quality-quality-reliability" in t)
+    assert "omega (standardiserad)" in table
+
+
+def test_on_the_synthetic_panel_the_checks_speak_of_the_method(built):
+    """The panel is drawn from the model the checks test: no confirmation of DiMiOS."""
+    assert built["ctx"].default_panel
+    text = built["rec"].text
+    assert "**På den syntetiska panelen prövar kapitlet metoden, inte DiMiOS.**" in text
+    assert "Stämmer" not in text and "i linje med den publicerade rapporten" not in text
+    assert "verklig förändring" not in text
+    summary = text[text.index("## Sammanfattning"):]
+    assert "prov på metoden, inte en bekräftelse av DiMiOS" in summary
+    statuses = {v["status"] for v in built["verdicts"]}
+    for status in statuses:
+        assert chapter.STATUS_SYNTHETIC_SV[status] in summary
+
+
+def test_on_own_data_the_checks_speak_of_dimios(built, tmp_path):
+    """The same results on data that is not the default panel: the published claims are judged."""
+    import dataclasses
+
+    import IPython.display
+
+    own = dataclasses.replace(built["ctx"])
+    own.default_panel = False  # the flag of the user's own data (a cached property: set on the copy)
+    rec = Recorder()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(IPython.display, "display", rec)
+        pub = display.Publisher(tmp_path, "quality")
+        chapter.introduction(own, pub)
+        inv = chapter.invariance_section(own, pub)
+        rel = chapter.reliability_section(own, pub, built["cfa"])
+        chapter.summary_section(own, pub, built["careless"], rel, inv)
+    assert "prövar kapitlet metoden" not in rec.text
+    assert "Alla tre ligger över 0,9, i linje med den publicerade rapporten." in rec.text
+    if inv["scalar_ok"]:
+        assert "kan därför tolkas som verklig förändring i mognad" in rec.text
+    summary = rec.text[rec.text.index("## Sammanfattning"):]
+    assert "- Stämmer: " + chapter.CLAIMS["alpha"] in summary and "Återfinns" not in summary
+
+
 def test_careless_share_is_a_few_percent(built):
     res = built["careless"]
     assert 0.01 <= res["share"] <= 0.06

@@ -28,7 +28,8 @@ from __future__ import annotations
 from dimios.chapters.quality.common import (  # noqa: F401
     _WORDS, ALPHA_MIN, AVE_RANGE, CLAIMS, EFA_FACTORS, EFA_METHOD, EFA_ROTATION, FIT_MAX, FLAG_COLOUR,
     INDEX_NAMES, INDEX_PROSE, INVARIANCE_CUTS, MIN_ALPHA_N, MIN_FACTOR_N, MIN_GROUP_COMPLETE, MODEL_NAMES,
-    OK_COLOUR, PARALLEL_ITER, PARALLEL_SEED, STEP_NAMES, THRESHOLDS, _ave_ok, _category_of, _ci, _complete_n,
+    OK_COLOUR, OMEGA_SV, PARALLEL_ITER, PARALLEL_SEED, STATUS_SV, STATUS_SYNTHETIC_SV, STEP_NAMES, THRESHOLDS,
+    _agrees, _ave_ok, _category_of, _ci, _complete_n,
     _effect_label, _f, _fit_ok, _items, _kmo_label, _name, _p, _round, _signed, _single_thread, _verdict,
 )
 from dimios.chapters.quality.reasons import (  # noqa: F401

@@ -18,7 +18,7 @@ from dimios.words import INDEX_PROSE  # noqa: F401
 # ---------------------------------------------------------------- published claims (report 2.5)
 ALPHA_MIN = 0.90             # Cronbach's alpha above .9 for the whole instrument and each dimension
 FIT_MAX = 0.04               # RMSEA and SRMR below .04
-AVE_RANGE = (0.51, 0.75)     # AVE between .51 and .75
+AVE_RANGE = (0.51, 0.75)     # AVE observed in the published data: a range to show beside ours, not a bound
 PARALLEL_SEED = 20240601     # seed of the parallel analysis (same seed -> same table)
 PARALLEL_ITER = 100
 EFA_FACTORS = 6              # one factor per category
@@ -37,7 +37,7 @@ CLAIMS = {
     "fit": "RMSEA och SRMR under 0,04.",
     "alpha": "Cronbachs alfa över 0,9 för hela instrumentet och för dimensionerna.",
     "known_groups": "Involverade och icke involverade respondenter särskiljs.",
-    "ave": "AVE mellan 0,51 och 0,75.",
+    "ave": "AVE låg mellan 0,51 och 0,75 i de publicerade data (det observerade spannet, ingen gräns).",
 }
 
 MODEL_NAMES = {
@@ -53,6 +53,13 @@ INDEX_NAMES = {
     "evenodd": "Jämn–udda-konsistens",
     "psychsyn": "Psykometriska synonymer",
 }
+# Said where omega is named: which omega it is (lavaan/semTools' default differs on unequal item variances).
+OMEGA_SV = (
+    "McDonalds omega (sammansatt reliabilitet) beräknas här från de standardiserade laddningarna i den "
+    "bekräftande faktoranalysen och är alltså reliabiliteten för summan av standardiserade princippoäng. När "
+    "principernas varianser skiljer sig åt blir den en annan än den omega för summan av råpoäng som till "
+    "exempel R-paketet semTools redovisar som standard."
+)
 OK_COLOUR, FLAG_COLOUR = "#0072b2", "#d55e00"   # Okabe–Ito blue / vermilion
 
 
@@ -134,8 +141,23 @@ def _items() -> list[str]:
 
 
 def _verdict(claim: str, result: str, status: str) -> dict:
-    """status: 'ok' (stämmer), 'partly' (delvis), 'no' (stämmer inte) or 'na' (kan inte prövas)."""
+    """status: 'ok' (stämmer), 'partly' (delvis), 'no' (stämmer inte), 'na' (kan inte prövas) or
+    'range' (a range shown beside the published observed range: a comparison, not a test)."""
     return {"claim": claim, "result": result, "status": status}
+
+
+#: What the summary says of each status: on real data about the published claim, on the synthetic
+#: default panel about the method (the panel was generated from the model the checks test).
+STATUS_SV = {"ok": "Stämmer", "partly": "**Stämmer delvis**", "no": "**Stämmer inte**",
+             "na": "**Kan inte prövas**", "range": "Jämförelse"}
+STATUS_SYNTHETIC_SV = {"ok": "Återfinns i panelen", "partly": "**Återfinns delvis i panelen**",
+                       "no": "**Återfinns inte i panelen**", "na": "**Kan inte prövas**", "range": "Jämförelse"}
+
+
+def _agrees(ctx: ReportData, real: str, synthetic: str) -> str:
+    """The clause that compares a result with the published report: on the synthetic default panel it
+    speaks of the method recovering the generator's structure, on other data of the published claim."""
+    return synthetic if ctx.default_panel else real
 
 
 def _fit_ok(rmsea: float, srmr: float) -> bool:

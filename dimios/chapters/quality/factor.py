@@ -10,7 +10,7 @@ from dimios import display as d
 from dimios import instrument
 from dimios.chapters.quality.common import (
     CLAIMS, EFA_FACTORS, EFA_METHOD, EFA_ROTATION, FIT_MAX, MODEL_NAMES, PARALLEL_ITER, PARALLEL_SEED,
-    _category_of, _ci, _f, _fit_ok, _items, _kmo_label, _name, _p, _round, _single_thread, _verdict,
+    _agrees, _category_of, _ci, _f, _fit_ok, _items, _kmo_label, _name, _p, _round, _single_thread, _verdict,
 )
 from dimios.chapters.quality.reasons import _as_reason, _na_paragraph, why_sv
 from dimios.context import ReportData
@@ -179,7 +179,8 @@ def cfa_section(ctx: ReportData, pub: d.Publisher) -> dict:
         r = fit.loc[m]
         text += (f"- {MODEL_NAMES[m]}: RMSEA {_f(r['rmsea'])} {_ci(r['rmsea_ci_low'], r['rmsea_ci_high'])}, "
                  f"SRMR {_f(r['srmr'])}, CFI {_f(r['cfi'])} – "
-                 + ("under 0,04, i linje med den publicerade rapporten.\n" if ok[m] else
+                 + (_agrees(ctx, "under 0,04, i linje med den publicerade rapporten.\n",
+                            "under 0,04: skattningen återfinner den struktur panelen är dragen ur.\n") if ok[m] else
                     f"**{'RMSEA' if r['rmsea'] >= FIT_MAX else ''}"
                     f"{' och ' if r['rmsea'] >= FIT_MAX and r['srmr'] >= FIT_MAX else ''}"
                     f"{'SRMR' if r['srmr'] >= FIT_MAX else ''} över den publicerade gränsen 0,04.**\n"))

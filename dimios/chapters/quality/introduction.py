@@ -22,8 +22,17 @@ def introduction(ctx: ReportData, pub: d.Publisher) -> dict:
         "tillförlitligt (reliabilitet) och hur giltigt (validitet) instrumentet mäter, och om mätningen fungerar "
         "likadant alla år. Varje avsnitt jämför resultatet med det den publicerade rapporten anger; ett värde "
         "utanför de publicerade gränserna markeras med **fetstil**.\n\n"
-        f"{ctx.mode_sv} "
     )
+    if ctx.default_panel:
+        text += (
+            "**På den syntetiska panelen prövar kapitlet metoden, inte DiMiOS.** Panelen är dragen ur en "
+            "faktormodell med modellens två dimensioner och sex kategorier, med samma laddningar alla år, och "
+            "med en inplanterad andel slarviga respondenter. Kontrollerna kan därför bara visa att beräkningarna "
+            "går att köra och att de återfinner den struktur som lades in; att resultaten liknar de publicerade "
+            "följer av hur panelen är gjord och säger ingenting om hur väl DiMiOS mäter. Det avgörs först när "
+            "kapitlet byggs på verkliga svar.\n\n"
+        )
+    text += f"{ctx.mode_sv} "
     if ctx.exclude_careless:
         text += (f"Kapitlet analyserar de återstående {d.count(n)} svaren ({span}); "
                  "avsnittet om slarviga svar beskriver bedömningen av alla svar innan de togs bort.")

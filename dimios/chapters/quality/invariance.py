@@ -55,7 +55,12 @@ def invariance_section(ctx: ReportData, pub: d.Publisher) -> dict:
     scalar_ok = metric_ok and t.loc["scalar", "verdict"] == "invariant"
     conf = t.loc["configural"]
     conf_ok = _fit_ok(conf["rmsea"], 0.0) and conf["cfi"] >= 0.95
-    if scalar_ok:
+    if scalar_ok and ctx.default_panel:
+        level, meaning = "skalär", (
+            "Panelen är dragen med samma laddningar och utgångsnivåer alla år, så testet återfinner här den "
+            "invarians som lades in. Det visar att testet fungerar, inte att DiMiOS mäter likadant varje år; "
+            "om skillnader mellan åren går att tolka som förändring i mognad kan bara verkliga svar visa.")
+    elif scalar_ok:
         level, meaning = "skalär", (
             "Principerna mäter alltså samma sak på samma sätt alla år: både laddningarna och utgångsnivåerna är "
             "desamma. Skillnader i medelvärden mellan åren kan därför tolkas som verklig förändring i mognad och "

@@ -8,8 +8,8 @@ import pandas as pd
 from dimios import display as d
 from dimios import instrument
 from dimios.chapters.quality.common import (
-    ALPHA_MIN, CLAIMS, MIN_ALPHA_N, _ave_ok, _category_of, _ci, _f, _items, _name, _round, _single_thread,
-    _verdict,
+    ALPHA_MIN, AVE_RANGE, CLAIMS, MIN_ALPHA_N, OMEGA_SV, _agrees, _ave_ok, _category_of, _ci, _f, _items, _name,
+    _round, _single_thread, _verdict,
 )
 from dimios.chapters.quality.reasons import _as_reason, _na_list, _na_paragraph, why_sv
 from dimios.context import ReportData
@@ -58,8 +58,6 @@ def reliability_section(ctx: ReportData, pub: d.Publisher, cfa: dict | None = No
         notes = []
         if r.level in ("instrument", "dimension"):
             notes.append("α > 0,9" if r.alpha > ALPHA_MIN else "**α ≤ 0,9**")
-        if not np.isnan(r.ave):
-            notes.append("AVE inom 0,51–0,75" if _ave_ok(r.ave) else "**AVE utanför 0,51–0,75**")
         return "; ".join(notes)
 
     table = pd.DataFrame({
@@ -102,7 +100,9 @@ def reliability_section(ctx: ReportData, pub: d.Publisher, cfa: dict | None = No
     if top_na:
         text += "Alfa kan inte beräknas för " + _na_list(top_na, na, label) + ". "
     if shown:
-        text += ("Alla tre ligger över 0,9, i linje med den publicerade rapporten. " if alpha_ok and not top_na else
+        text += ("Alla tre ligger över 0,9, " + _agrees(ctx, "i linje med den publicerade rapporten. ",
+                                                         "vilket i panelen följer av de laddningar den är dragen "
+                                                         "med. ") if alpha_ok and not top_na else
                  "De värden som kan beräknas ligger över 0,9. " if alpha_ok else
                  "**Minst ett av värdena ligger inte över den publicerade nivån 0,9** ("
                  + d.join_sv(label(g) for g in top_ok.index if top_ok.loc[g, "alpha"] <= ALPHA_MIN) + "). ")
@@ -118,22 +118,26 @@ def reliability_section(ctx: ReportData, pub: d.Publisher, cfa: dict | None = No
     text += "\n\n"
     if len(aves):
         text += (
-            "McDonalds omega (sammansatt reliabilitet) och Average Variance Extracted (AVE, den andel av principernas "
-            "variation som faktorn fångar) beräknas från de standardiserade laddningarna: dimensionerna från modell "
-            f"(a), kategorierna från modell (b). AVE ligger mellan {_f(aves['ave'].min())} och {_f(aves['ave'].max())}. "
-            + ("Alla värden ligger inom det publicerade spannet 0,51–0,75." if not ave_bad else
-               "**Utanför det publicerade spannet 0,51–0,75 ligger " + d.join_sv(
-                   f"{_name(g).lower()} ({_f(aves.loc[g, 'ave'])})" for g in ave_bad) + ".**")
+            OMEGA_SV + " Average Variance Extracted (AVE, den andel av principernas variation som faktorn fångar) "
+            "beräknas från samma laddningar: dimensionerna från modell (a), kategorierna från modell (b).\n\n"
+            f"AVE ligger här mellan {_f(aves['ave'].min())} och {_f(aves['ave'].max())}. I den publicerade "
+            f"rapporten låg AVE mellan {_f(AVE_RANGE[0], 2)} och {_f(AVE_RANGE[1], 2)}; det är det spann som "
+            "observerades där och ingen gräns som ett värde ska hålla sig inom, så de två spannen redovisas bredvid "
+            "varandra utan omdöme. "
+            + ("Alla värden här ligger inom det publicerade spannet." if not ave_bad else
+               "Utanför det publicerade spannet ligger " + d.join_sv(
+                   f"{_name(g).lower()} ({_f(aves.loc[g, 'ave'])})" for g in ave_bad) + ".")
+            + _agrees(ctx, "", " I panelen följer AVE av de laddningar den är dragen med.")
         )
     else:
-        text += ("McDonalds omega (sammansatt reliabilitet) och Average Variance Extracted (AVE) beräknas från de "
-                 "standardiserade laddningarna i den bekräftande faktoranalysen. "
+        text += (OMEGA_SV + " Average Variance Extracted (AVE) beräknas från samma laddningar. "
                  + (_na_paragraph("Den", cfa_reason) if cfa_reason else
                     "**Laddningarna saknas, så omega och AVE kan inte beräknas.**"))
     pub.markdown(text)
     pub.table(table, "quality-reliability", "Reliabilitet per nivå: Cronbachs alfa med 95 % konfidensintervall, "
-              "omega och AVE (n = fullständiga svar för gruppen); publicerade gränser: alfa över 0,9 för instrumentet och "
-              "dimensionerna, AVE 0,51–0,75", csv=_round(rel), align="llrrrrrl")
+              "omega (standardiserad) och AVE (n = fullständiga svar för gruppen); publicerad gräns: alfa över 0,9 för "
+              "instrumentet och dimensionerna; publicerat observerat spann för AVE: 0,51–0,75", csv=_round(rel),
+              align="llrrrrrl")
 
     result = {"table": rel, "alpha_ok": alpha_ok, "ave_bad": ave_bad, "not_computable": na}
     # alpha if item deleted: in the whole instrument and within the principle's dimension
@@ -203,7 +207,7 @@ def reliability_section(ctx: ReportData, pub: d.Publisher, cfa: dict | None = No
     else:
         ave_verdict = _verdict(
             CLAIMS["ave"], f"{_f(aves['ave'].min())}–{_f(aves['ave'].max())} för dimensioner och kategorier"
-            + ("" if not ave_bad else " (**utanför: " + d.join_sv(_name(g).lower() for g in ave_bad) + "**)"),
-            "ok" if not ave_bad else "partly" if len(ave_bad) < len(aves) else "no")
+            + ("" if not ave_bad else " (utanför det publicerade spannet: "
+               + d.join_sv(_name(g).lower() for g in ave_bad) + ")"), "range")
     result["verdicts"] = [alpha_verdict, ave_verdict]
     return result

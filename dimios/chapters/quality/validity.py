@@ -6,7 +6,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument
-from dimios.chapters.quality.common import CLAIMS, _ci, _effect_label, _f, _name, _p, _round, _single_thread, _verdict
+from dimios.chapters.quality.common import CLAIMS, _agrees, _ci, _effect_label, _f, _name, _p, _round, _single_thread, _verdict
 from dimios.chapters.quality.reasons import _na_paragraph, why_sv
 from dimios.context import ReportData
 from dimios.quality import feasibility
@@ -66,8 +66,10 @@ def validity_section(ctx: ReportData, pub: d.Publisher) -> dict:
         "dimension är medelvärdet av de besvarade påståendena i procent (minst hälften besvarade). Involverade "
         f"respondenter bedömer {d.join_sv(parts)}. "
         + (f"Grupperna skiljer sig alltså åt i {'båda dimensionerna' if len(kg) == 2 else 'alla dimensioner'} "
-           "(Welch-test, och konfidensintervallet för g innehåller inte noll), i linje med den publicerade "
-           f"rapporten; skillnaderna är dock högst {size} (största |g| = {_f(g_max, 2)})."
+           "(Welch-test, och konfidensintervallet för g innehåller inte noll), "
+           + _agrees(ctx, "i linje med den publicerade rapporten",
+                     "vilket i panelen följer av att involvering är en av de effekter den är dragen med")
+           + f"; skillnaderna är dock högst {size} (största |g| = {_f(g_max, 2)})."
            if all_apart else
            "**Grupperna skiljer sig inte säkert åt i " + d.join_sv(_name(g).lower() for g in kg.index if not apart[g])
            + ".**")
