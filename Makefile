@@ -5,17 +5,34 @@
 # All bootstrap a virtual environment in .venv on first use.
 # Mutation testing of the core modules (hours; never in CI, docs/mutation.md):
 #   make mutation [MODULES="scoring spread"]
+# The environment is exactly the lock (uv.lock, pinned and hashed), installed by uv, which is
+# itself bootstrapped from PyPI at a pinned version with hashes (tools/uv-requirements.txt) into
+# .tools/. The system python3 is used; uv never downloads a Python.
+#   make lock     refresh uv.lock (newest versions the bounds allow) and environment.yml
+#   make test-latest   fast tests in a throwaway environment with the newest versions (not the lock)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TOOLS  := .tools
+UV     := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+# the interpreter uv builds .venv with (absolute path of $(PYTHON))
+PYTHON_PATH = $(shell command -v $(PYTHON))
 
-.PHONY: report test install clean golden mutation fingerprints
+.PHONY: report test install clean golden mutation fingerprints lock test-latest
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# PIP_CONFIG_FILE=/dev/null: a site pip configuration (extra indexes, find-links) plays no part;
+# the hashes decide which bytes are accepted.
+$(UV): tools/uv-requirements.txt
+	$(PYTHON) -m venv $(TOOLS)
+	PIP_CONFIG_FILE=/dev/null $(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check \
+	    --only-binary :all: --require-hashes -r tools/uv-requirements.txt
+	touch $(UV)
+
+$(STAMP): $(UV) uv.lock pyproject.toml
+	$(UV) sync --locked --extra test --python $(PYTHON_PATH)
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -40,11 +57,28 @@ fingerprints: $(STAMP)
 	$(BIN)/python -c "from dimios import synthetic; print(synthetic.write_default_panel_fingerprints())"
 
 $(BIN)/mutmut: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[mutation]'
+	$(UV) sync --locked --extra test --extra mutation --python $(PYTHON_PATH)
 
 mutation: $(BIN)/mutmut
 	$(BIN)/python tools/mutation.py $(MODULES)
 
+# Refresh the lock on purpose: the newest versions pyproject.toml's bounds allow, then
+# environment.yml's pins from the lock (tests/test_setup.py checks that they agree).
+lock: $(UV)
+	$(UV) lock --upgrade --python $(PYTHON_PATH)
+	$(PYTHON) tools/environment_from_lock.py
+
+# Early warning that the lock is ageing (not in CI): the fast tests in a throwaway environment with
+# the newest versions pyproject.toml's bounds allow today (uv.lock is not used nor changed).
+LATEST := .venv-latest
+test-latest: $(UV)
+	rm -rf $(LATEST)
+	$(UV) venv --quiet --python $(PYTHON_PATH) $(LATEST)
+	$(UV) pip install --quiet --python $(LATEST)/bin/python --resolution highest -e '.[test]'
+	$(LATEST)/bin/python -m ipykernel install --prefix $(LATEST) --name python3 >/dev/null
+	@$(UV) pip list --quiet --python $(LATEST)/bin/python | grep -iE '^(numpy|pandas|scipy|scikit-learn|matplotlib|pyarrow|pandera|semopy|factor.analyzer|pytest) ' || true
+	$(LATEST)/bin/python -m pytest -m "not slow" -n auto -q -p no:cacheprovider; status=$$?; rm -rf $(LATEST); exit $$status
+
 clean:
-	rm -rf $(VENV) mutants report/_book report/notebooks report/provenance.json \
+	rm -rf $(VENV) $(TOOLS) $(LATEST) mutants report/_book report/notebooks report/provenance.json \
 	    index.ipynb _quarto-national.yml _quarto-organisation.yml .quarto
