@@ -23,12 +23,16 @@ PYTHON_PATH = $(shell command -v $(PYTHON))
 
 .PHONY: report test install clean golden mutation fingerprints lock test-latest
 
-# PIP_CONFIG_FILE=/dev/null: a site pip configuration (extra indexes, find-links) plays no part;
-# the hashes decide which bytes are accepted.
+# uv is installed by pip into .tools/ (--target: no venv needed); a Python without pip gets a
+# small venv in .tools/venv for it. PIP_CONFIG_FILE=/dev/null: a site pip configuration (extra
+# indexes, find-links) plays no part; the hashes decide which bytes are accepted.
 $(UV): tools/uv-requirements.txt
-	$(PYTHON) -m venv $(TOOLS)
-	PIP_CONFIG_FILE=/dev/null $(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check \
-	    --only-binary :all: --require-hashes -r tools/uv-requirements.txt
+	rm -rf $(TOOLS)
+	@if $(PYTHON) -m pip --version >/dev/null 2>&1; then pip_py=$(PYTHON); \
+	else $(PYTHON) -m venv $(TOOLS)/venv && pip_py=$(TOOLS)/venv/bin/python; fi; \
+	echo "installing uv (tools/uv-requirements.txt) into $(TOOLS)"; \
+	PIP_CONFIG_FILE=/dev/null $$pip_py -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+	    --target $(TOOLS) --only-binary :all: --require-hashes -r tools/uv-requirements.txt
 	touch $(UV)
 
 $(STAMP): $(UV) uv.lock pyproject.toml
