@@ -36,7 +36,8 @@ $(UV): tools/uv-requirements.txt
 	touch $(UV)
 
 $(STAMP): $(UV) uv.lock pyproject.toml
-	$(UV) sync --locked --extra test --python $(PYTHON_PATH)
+	$(UV) sync --quiet --locked --extra test --python $(PYTHON_PATH)
+	@echo "installed uv.lock into $(VENV)"
 	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -61,7 +62,7 @@ fingerprints: $(STAMP)
 	$(BIN)/python -c "from dimios import synthetic; print(synthetic.write_default_panel_fingerprints())"
 
 $(BIN)/mutmut: $(STAMP)
-	$(UV) sync --locked --extra test --extra mutation --python $(PYTHON_PATH)
+	$(UV) sync --quiet --locked --extra test --extra mutation --python $(PYTHON_PATH)
 
 mutation: $(BIN)/mutmut
 	$(BIN)/python tools/mutation.py $(MODULES)
