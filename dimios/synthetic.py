@@ -627,7 +627,8 @@ def _canonical_cells(col: pd.Series) -> list[str]:
 
 def _canonical_rows(responses: pd.DataFrame) -> tuple[bytes, list[tuple[bytes, int]]]:
     """The header line, and the row lines with their year, sorted bytewise by line."""
-    cols = list(validation.contract_columns())
+    cols = [c for c in validation.contract_columns()
+            if c not in validation.OPTIONAL_COLUMNS or (c in responses.columns and responses[c].notna().any())]
     missing = [c for c in cols if c not in responses.columns]
     if missing:
         raise ValueError("not a response table: missing column(s) " + ", ".join(missing))
@@ -643,7 +644,8 @@ def panel_fingerprint(responses: pd.DataFrame) -> str:
     """sha256 (hex) of the canonical bytes of a response table.
 
     The canonical bytes: a header line with the contract's column names in the contract's
-    order, then one line per respondent row, each a JSON array of the row's cells in that
+    order (an optional column that is absent or wholly empty is left out, so that a new optional
+    column in the contract does not change the fingerprint of a table without it), then one line per respondent row, each a JSON array of the row's cells in that
     order (numbers as the shortest exact text, 3.0 -> 3; text as a JSON string; missing as
     null), the lines sorted bytewise. Other columns are ignored. So the fingerprint does not
     depend on the file format (CSV, xlsx, parquet), nor on the order of columns or rows in the
