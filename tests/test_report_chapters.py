@@ -251,7 +251,9 @@ def test_data_appendix_on_other_data(example_ctx, tmp_path):
 def test_every_cell_exact_on_the_panel(panel_ctx, panel_output):
     cells = reconciliation.spread_cells(panel_ctx.org_scores)
     assert len(cells) == 416 and (cells["difference"] == 0).all()
-    assert "Alla 416 jämförda celler är exakt lika." in panel_output.text
+    assert "Alla 416 jämförda celler är exakt lika, som panelen är kalibrerad för." in panel_output.text
+    # the match is by construction, and the appendix says so (issue 21.5)
+    assert "På den syntetiska panelen är överensstämmelsen gjord, inte funnen" in panel_output.text
     tc = reconciliation.trend_comparison(panel_ctx.org_scores)
     assert tc["match"].all() and len(tc) == 26
     assert "hamnar 26 av 26 principer i den publicerade klassen" in panel_output.text
@@ -284,6 +286,22 @@ def test_differences_are_counted_and_listed(panel_ctx, tmp_path):
     assert "Rykte (publicerad positiv, beräknad negativ" in rec.text
     wide = next(t for t in rec.tables if "reconciliation-cells" in t)
     assert " → " in wide
+
+
+def test_cut_points_are_labelled_as_assumptions_wherever_stated(panel_output):
+    """Every sentence that states the level cut points (25/50/75) says, there or in the next sentence,
+    that they are an assumption (issue 21.5)."""
+    from dimios import instrument
+
+    sc = instrument.load().scoring
+    listed = display.join_sv(display.num(c) for c in sc.cut_points) + " procent"
+    sentences = re.split(r"(?<=[.!?])\s+", panel_output.text.replace("\n", " "))
+    stated = [x for x in sentences if listed in x]
+    assert len(stated) >= 2  # section 1.6 and the method appendix
+    for i, x in enumerate(sentences):
+        if listed in x:
+            around = " ".join(sentences[i:i + 2])
+            assert "antagande" in around, x
 
 
 def test_cell_view():

@@ -172,7 +172,9 @@ def reading_the_ladders(ctx: ReportData, pub: d.Publisher) -> None:
         "stegen under, om de aldrig har hanterats. Den som står på steg 3 bör därför läsa riskerna för steg 1 och "
         "2 också.\n"
         "- **Ett steg är ett medelvärde.** En organisations steg på en princip bestäms av medelvärdet av dess "
-        f"respondenters svar, med gränserna {cuts} procent. Svaren kommer från olika delar av verksamheten, och "
+        f"respondenters svar, med gränserna {cuts} procent. Gränserna är, liksom svarsskalan, ett antagande i "
+        "den här rapporten: den publicerade rapporten anger inte var de går. Svaren kommer från olika delar av "
+        "verksamheten, och "
         "skillnaderna inom organisationen kan vara större än skillnaderna mellan organisationer."
     )
 

@@ -461,7 +461,7 @@ def spread_vs_mean_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFram
         "## Nivåfördelning och medelvärde\n\n"
         "Trendklassen bygger på principens medelvärde, spridningstabellerna på hur många organisationer som "
         f"ligger på varje nivå. De två måtten behöver inte följas åt: andelen på {upper_sv} räknar bara "
-        f"organisationer över gränsen {d.pct(sc.cut_points[-2])}, medan medelvärdet påverkas av alla "
+        f"organisationer över den antagna gränsen {d.pct(sc.cut_points[-2])}, medan medelvärdet påverkas av alla "
         "organisationers poäng, och de organisationer som mäts första och sista året är inte desamma. Här "
         f"räknas andelen som förändrad när den ändras med mer än {share_thr} procentenheter mellan {first} och "
         f"{last}, och måtten som oense när medelvärdet sjunker medan andelen stiger (eller tvärtom) eller när "

@@ -252,8 +252,8 @@ def disagreement_sentence(tr: pd.Series) -> str:
         lead = (f"Medelvärdet och nivåfördelningen pekar här åt olika håll: medelvärdet {mean_verb} med "
                 f"{d.num(abs(tr['change']), 1)} procentenheter medan andelen på {upper_sv} {share_verb} {shares}")
     return (
-        f"{lead}. Det går ihop eftersom andelen bara räknar hur många organisationer som ligger över gränsen "
-        f"{cut} för nivå {sc.n_levels - 1}, medan medelvärdet påverkas av alla organisationers poäng: organisationer "
+        f"{lead}. Det går ihop eftersom andelen bara räknar hur många organisationer som ligger över den antagna "
+        f"gränsen {cut} för nivå {sc.n_levels - 1}, medan medelvärdet påverkas av alla organisationers poäng: organisationer "
         "nära gränsen kan passera den åt ena hållet samtidigt som poängen längre från gränsen rör sig åt det "
         "andra. "
         + composition_sentence(tr)

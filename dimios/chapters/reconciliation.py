@@ -12,7 +12,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, reference
-from dimios.chapters.common import heading
+from dimios.chapters.common import DATA_APPENDIX, heading
 from dimios.context import ReportData
 from dimios.reconcile import TOLERANCE, per_table, spread_cells, spread_summary, trend_comparison  # noqa: F401
 
@@ -28,6 +28,11 @@ def reconciliation(ctx: ReportData, pub: d.Publisher) -> None:
         "`data/reference/published_spread_2020_2023.csv` och trendklasserna i "
         "`data/reference/published_report.yml`. En tom publicerad cell räknas som 0 %, och de beräknade "
         "andelarna avrundas på samma sätt som de publicerade (uppåt vid halva procent)."
+        + ("\n\nPå den syntetiska panelen är överensstämmelsen gjord, inte funnen: panelen är kalibrerad så att "
+           "varje organisations steg ger de publicerade andelarna och varje princips förändring hamnar i den "
+           f"publicerade trendklassen (@{DATA_APPENDIX}). Att cellerna och klasserna stämmer visar alltså att "
+           "beräkningarna från svar till tabell återger de publicerade tabellerna, inte att data bekräftar den "
+           "publicerade rapportens resultat." if ctx.default_panel else "")
     )
     n_tables = cells["table"].nunique()
     text = (f"## Spridningstabellerna\n\nDe {n_tables} publicerade spridningstabellerna har {d.count(s['cells'])} "
@@ -37,7 +42,8 @@ def reconciliation(ctx: ReportData, pub: d.Publisher) -> None:
                  "organisationer med poäng) och jämförs inte. ")
     big = cells[(cells["difference"].abs() > TOLERANCE).fillna(False).astype(bool)]
     if s["compared"] and s["exact"] == s["compared"]:
-        text += f"Alla {d.count(s['compared'])} jämförda celler är exakt lika."
+        text += f"Alla {d.count(s['compared'])} jämförda celler är exakt lika" + (
+            ", som panelen är kalibrerad för." if ctx.default_panel else ".")
     elif s["compared"]:
         w = s["worst"]
         text += (f"Av de {d.count(s['compared'])} celler som jämförs är {d.count(s['exact'])} exakt lika och "
@@ -122,7 +128,8 @@ def _trends(ctx: ReportData, pub: d.Publisher, inst) -> None:
     differ = tc[~tc["match"]]
     text = (f"## Trendklasserna\n\nDen publicerade rapporten klassar varje princips utveckling {first}–{last} som "
             f"negativ, stabil eller positiv (förändring av medelvärdet med mer än {d.num(thr)} procentenheter). "
-            f"Beräknat från data hamnar {n_match} av {len(tc)} principer i den publicerade klassen.")
+            f"Beräknat från data hamnar {n_match} av {len(tc)} principer i den publicerade klassen"
+            + (", vilket panelens kalibrering ser till." if ctx.default_panel else "."))
     if len(differ):
         text += " Avvikande: " + d.join_sv(
             f"{inst.principle(r.principle).name_sv} (publicerad {CLASS_SV[r.published]}, beräknad "
