@@ -78,14 +78,14 @@ def _front(ctx, pub):
 
 
 def _ladder(ctx, pub):
-    ladder.introduction(pub)
+    ladder.introduction(pub, ctx)
     ladder.usage_levels(ctx, pub)
     ladder.quadrants(ctx, pub)
 
 
 def _principle(pid):
     def run(ctx, pub):
-        principle.heading(pid, pub)
+        principle.heading(pid, pub, ctx)
         principle.ladder_table(pid, pub)
         principle.statement(pid, pub)
         principle.spread_section(ctx, pid, pub)
@@ -252,6 +252,37 @@ def test_tiny_panel_counts_agree_in_number(tmp_path):
     problems = {k: v for k, v in ((k, language_problems(t)) for k, t in prose.items()) if v}
     assert not problems, problems
     assert "utvecklades 1 positivt och 1 negativt" in prose["index"]
+    # the user's own data: no synthetic marker, no panel; the pages name the data as their source (issue 21.1)
+    for name, text in prose.items():
+        assert "panel" not in text.lower() and "syntetisk" not in text.lower(), name
+    assert "Underlaget omfattar 7 organisationer" in prose["index"]
+    for pid in instrument.load().principle_ids:
+        assert "i underlaget" in prose[pid], pid
+
+
+# ---------------------------------------------------------------- issue 21.1: findings about the panel
+def test_on_the_default_panel_computed_findings_are_about_the_panel(default_prose):
+    from dimios.chapters.common import MARKER_TITLE
+
+    for name, text in default_prose.items():
+        assert f'title="{MARKER_TITLE}"' in text.split("\n\n", 2)[1], name  # right under the title
+    assert "Den här utgåvan är byggd på projektets syntetiska panel (2020–2023)" in default_prose["index"]
+    assert "Den totala digitala mognaden i panelen" in default_prose["index"]
+    assert "Siffrorna gäller organisationerna i panelen." in default_prose["index"]
+    assert "allt nedan beskriver panelen" in default_prose["overview"]
+    assert "Det nationella medelvärdet" not in default_prose["overview"]
+    for pid in instrument.load().principle_ids:
+        text = default_prose[pid]
+        assert "andel av organisationerna i panelen" in text and "Nationellt medelvärde" not in text, pid
+        assert re.search(r"Mellan 2020 och 2023 har medelvärdet för [^()]+ i panelen ", text), pid
+
+
+def test_usage_levels_on_the_panel_are_an_illustration_of_the_method(default_prose):
+    """Tabell 3.3: the published report leaves the usage levels open; the panel's shares are the generator's."""
+    text = default_prose["ladder"]
+    assert "**På den syntetiska panelen är tabellen bara en illustration av metoden.**" in text
+    assert "förblir öppen" in text
+    assert "Illustration av metoden på den syntetiska panelen: Organisationer efter mätmönster" in text
 
 
 # ---------------------------------------------------------------- our own words

@@ -108,19 +108,24 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
         f"{number_sv(facts['closing']['years_of_use_about'])} år för att styra samtalet om digitalisering. Forskarna såg allt "
         "från en grundläggande till en avancerad användning, och de bedömde att allt fler organisationer närmade sig "
         f"den avancerade änden, med stöd av {facts['history']['forum']['name']}. Här sammanfattas rapportens "
-        "avslutande resonemang. Där de säger något som data kan visa, står här siffror ur de data rapporten bygger "
-        f"på ({first}–{last}, {d.count(f['organisations'])} organisationer och {d.count(f['respondents'])} svar)."
+        "avslutande resonemang. Där de säger något som data kan visa, står här siffror ur "
+        + ("projektets syntetiska panel" if ctx.default_panel else "de data rapporten bygger på")
+        + f" ({first}–{last}, {d.count(f['organisations'])} organisationer och {d.count(f['respondents'])} svar)"
+        + ("; de visar hur resonemangen kan ställas mot data, men säger inget om offentlig sektor."
+           if ctx.default_panel else ".")
     )
 
     ret = f["returning"]
+    where = "i panelen " if ctx.default_panel else ""
+    scores = "princippoängen i panelen" if ctx.default_panel else "organisationernas princippoäng"
     parts = []
     if len(ret):
         r0, r1 = ret.iloc[0], ret.iloc[-1]
         if len(ret) == 1:
-            use = f"Av de organisationer som mätte år {int(r1.year)} hade {d.pct(r1.share)} mätt också året före."
+            use = f"Av de organisationer {where}som mätte år {int(r1.year)} hade {d.pct(r1.share)} mätt också året före."
         else:
             direction = ("ökade" if r1.share > r0.share else "minskade" if r1.share < r0.share else "var oförändrad")
-            use = (f"Andelen av årets organisationer som mätte också året före {direction} från "
+            use = (f"Andelen av årets organisationer {where}som mätte också året före {direction} från "
                    f"{d.pct(r0.share)} år {int(r0.year)} till {d.pct(r1.share)} år {int(r1.year)}.")
         parts.append("**Användning år efter år.** Att mäta år efter år är en förutsättning för den fortlöpande dialog som "
                      f"rapporten efterlyser. {use} Enkätdata visar däremot inte om mätningarna följs av dialog och "
@@ -134,13 +139,12 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
     lowest = lowest[lowest > 0]
     if len(lowest):
         parts.append(
-            f"**Principer på låga steg.** År {last} låg {d.pct(f['low_values_share'])} av organisationernas "
-            "princippoäng på steg 1 eller 2. Störst var andelen för "
+            f"**Principer på låga steg.** År {last} låg {d.pct(f['low_values_share'])} av {scores} "
+            "på steg 1 eller 2. Störst var andelen för "
             + d.join_sv(f"{inst.principle(p).name_sv} ({d.pct(v)})" for p, v in lowest.items()) + ".")
     else:
-        parts.append(f"**Principer på låga steg.** År {last} låg ingen av organisationernas princippoäng på steg 1 "
-                     "eller 2.")
-    pub.markdown("## Vad data visar\n\n" + "\n\n".join(parts))
+        parts.append(f"**Principer på låga steg.** År {last} låg ingen av {scores} på steg 1 eller 2.")
+    pub.markdown(("## Vad panelen visar\n\n" if ctx.default_panel else "## Vad data visar\n\n") + "\n\n".join(parts))
     per_year = yearly(ctx)
     shown = pd.DataFrame({
         "År": per_year["year"].astype(str),

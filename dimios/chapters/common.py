@@ -63,3 +63,10 @@ def heading(ctx, title: str, attrs: str = "") -> str:
 def title(section_id: str) -> str:
     """A chapter's title as the report declares it (dimios.sections)."""
     return next(s.title for s in sections.sections() if s.id == section_id)
+
+
+def source_sv(ctx, capital: bool = False) -> str:
+    """What the computed numbers describe, as a noun in running text: the synthetic panel
+    ("panelen") on the default panel, otherwise the data the user gave ("underlaget")."""
+    word = "panelen" if ctx.default_panel else "underlaget"
+    return word[0].upper() + word[1:] if capital else word

@@ -6,7 +6,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, scoring, trends
-from dimios.chapters.common import heading
+from dimios.chapters.common import heading, source_sv
 from dimios.context import ReportData
 
 
@@ -14,11 +14,17 @@ def title_and_mode(ctx: ReportData, pub: d.Publisher) -> None:
     n_principles = len(instrument.load().principles)
     pub.markdown(
         heading(ctx, "Digital mognad i offentlig sektor", "{.unnumbered}")
-        + f"Den här rapporten beskriver digital mognad i kommuner, regioner och myndigheter "
-        f"{trends.years_sv(ctx.years)} utifrån enkätverktyget DiMiOS: en generell mognadstrappa, en mognadstrappa "
+        + (f"Den här rapporten beskriver digital mognad i kommuner, regioner och myndigheter "
+           f"{trends.years_sv(ctx.years)} utifrån enkätverktyget DiMiOS: " if not ctx.default_panel else
+           "Den här rapporten visar hur digital mognad i kommuner, regioner och myndigheter beskrivs med "
+           "enkätverktyget DiMiOS: ")
+        + f"en generell mognadstrappa, en mognadstrappa "
         f"och en spridningstabell för var och en av de {n_principles} principerna, utvecklingen över tid och en "
         "kvalitetskontroll av mätinstrumentet. Allt "
         "innehåll – tabeller, figurer och siffror i texten – beräknas från svarsdata när rapporten byggs."
+        + (f" Den här utgåvan är byggd på projektets syntetiska panel ({trends.years_sv(ctx.years)}), så den visar "
+           "hur rapporten och dess beräkningar fungerar, inte hur det står till i offentlig sektor."
+           if ctx.default_panel else "")
     )
     pub.callout(ctx.mode_sv, title="Byggläge")
 
@@ -43,12 +49,12 @@ def headline(ctx: ReportData, pub: d.Publisher) -> None:
     first, last = ctx.years[0], ctx.years[-1]
     n_org = ctx.responses["organisation_id"].nunique()
     span = trends.years_sv(ctx.years)
-    text = (f"## Sammanfattning\n\nUnderlaget omfattar {d.plural(n_org, 'organisation', 'organisationer')} och "
+    text = (f"## Sammanfattning\n\n{source_sv(ctx, capital=True)} omfattar {d.plural(n_org, 'organisation', 'organisationer')} och "
             f"{d.count(len(ctx.responses))} svar från {'år' if first == last else 'åren'} {span} "
             f"({pub.ref('tbl', 'headline')}). ")
     if first == last:
         text += (f"Den totala digitala mognaden (medel av alla principer och organisationer) var "
-                 f"{d.pct(means.loc[last, 'overall'], 1)}. Underlaget har bara ett år, så rapporten visar läget "
+                 f"{d.pct(means.loc[last, 'overall'], 1)}. {source_sv(ctx, capital=True)} har bara ett år, så rapporten visar läget "
                  "det året men ingen förändring: förändringar och trender kräver data från minst två år.")
     else:
         tr = trends.principle_trends(ctx.org_scores)
@@ -58,7 +64,7 @@ def headline(ctx: ReportData, pub: d.Publisher) -> None:
         def n(k: int) -> str:
             return "ingen" if k == 0 else d.count(k)
 
-        text += (f"Den totala digitala mognaden (medel av alla principer och organisationer) var "
+        text += (f"Den totala digitala mognaden i {source_sv(ctx)} (medel av alla principer och organisationer) var "
                  f"{d.pct(means.loc[first, 'overall'], 1)} år {first} och {d.pct(means.loc[last, 'overall'], 1)} "
                  f"år {last}. Av de {len(tr)} principerna utvecklades {n(n_pos)} positivt och {n(n_neg)} negativt "
                  f"mellan {first} och {last}, medan {n(n_stable)} {'var stabil' if n_stable < 2 else 'var stabila'} "
@@ -69,7 +75,8 @@ def headline(ctx: ReportData, pub: d.Publisher) -> None:
             text += (f" Underlaget saknar data för {d.join_sv(str(y) for y in gap)}; förändringarna jämför "
                      f"{first} direkt med {last}.")
     pub.markdown(text)
-    pub.table(per_year, "headline", "Organisationer, respondenter och nationella medelvärden per år", csv=csv)
+    pub.table(per_year, "headline", "Organisationer, respondenter och "
+              + ("panelens medelvärden" if ctx.default_panel else "nationella medelvärden") + " per år", csv=csv)
 
 
 def highlights(ctx: ReportData, pub: d.Publisher) -> None:
@@ -118,4 +125,4 @@ def highlights(ctx: ReportData, pub: d.Publisher) -> None:
         "typerna är rapportens egen indelning).",
     ]
     note = "\n\nFörändringar anges i procentenheter." if first != last else ""
-    pub.markdown("## I korthet\n\n" + "\n".join(lines) + note)
+    pub.markdown(f"## I korthet\n\nSiffrorna gäller organisationerna i {source_sv(ctx)}.\n\n" + "\n".join(lines) + note)

@@ -87,19 +87,34 @@ def usage_levels(ctx: ReportData, pub: d.Publisher) -> None:
         "Antal organisationer": [d.count(int(once.sum())), d.count(int((~once & ~consecutive).sum())), d.count(level3)],
         "Andel (%)": [d.num(once.mean() * 100), d.num((~once & ~consecutive).mean() * 100), d.num(share3)],
     })
+    if ctx.default_panel:
+        from dimios import synthetic
+
+        illustration = (
+            "**På den syntetiska panelen är tabellen bara en illustration av metoden.** Panelens mäthistorik är "
+            "dragen av generatorn: en organisation som mätts ett år mäts igen nästa år med sannolikheten "
+            f"{d.pct(synthetic.params()['stay_probability'] * 100)}, så långt årets antal organisationer räcker. "
+            "Andelarna nedan visar därför hur beräkningen går till, inte hur organisationer använder DiMiOS, och "
+            "frågan som den publicerade rapporten lämnar öppen förblir öppen. ")
+        who = f"Av panelens {d.count(n)} organisationer ({trends.years_sv(years)}) hade "
+    else:
+        illustration = ""
+        who = f"Av de {d.count(n)} organisationer som mätt {trends.years_sv(years)} hade "
     pub.markdown(
         "Den publicerade rapporten konstaterar att fördelningen över användningsnivåerna ännu inte är känd. "
-        "Mäthistoriken ger en första, grov bild: en organisation som har mätt två år i följd använder "
+        "Mäthistoriken kan ge en första, grov bild: en organisation som har mätt två år i följd använder "
         "verktyget minst årligen, medan en organisation som bara har mätt en gång, eller med uppehåll, använder "
-        f"det sporadiskt. Av de {d.count(n)} organisationer som mätt {trends.years_sv(years)} hade "
-        f"{d.pct(once.mean() * 100)} mätt ett enda år och {d.pct((~once & ~consecutive).mean() * 100)} mätt med "
+        "det sporadiskt.\n\n" + illustration + who
+        + f"{d.pct(once.mean() * 100)} mätt ett enda år och {d.pct((~once & ~consecutive).mean() * 100)} mätt med "
         f"uppehåll, alltså ett sporadiskt mönster (nivå 2), medan {d.pct(share3)} hade mätt minst två år i följd "
         "(årligt mönster, högst nivå 3). "
         "Enkätdata visar inte om resultaten följs av dialog, handlingsplaner eller integreras i styrningen, så "
         "andelen på nivå 3 är en övre gräns och nivå 4 går inte att skatta. Organisationer som började mäta det "
         "sista året kan ännu inte ha ett årligt mönster."
     )
-    pub.table(table, "usage-history", f"Organisationer efter mätmönster {trends.years_sv(years)}", align="llrr")
+    pub.table(table, "usage-history", ("Illustration av metoden på den syntetiska panelen: " if ctx.default_panel
+                                       else "") + f"Organisationer efter mätmönster {trends.years_sv(years)}",
+              align="llrr")
 
 
 def quadrants(ctx: ReportData, pub: d.Publisher) -> None:

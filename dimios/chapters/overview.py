@@ -12,7 +12,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, plots, scoring, trends
-from dimios.chapters.common import heading
+from dimios.chapters.common import heading, source_sv
 from dimios.context import ReportData
 
 def _threshold(threshold) -> float:
@@ -61,10 +61,14 @@ def headline_section(ctx: ReportData, pub: d.Publisher) -> None:
     n_every = int((per_org == len(years)).sum())
 
     pub.markdown(heading(ctx, "Digital mognad över tid"))
+    national = "Panelens medelvärde" if ctx.default_panel else "Det nationella medelvärdet"
     span = trends.years_sv(years)
     text = (
-        f"Kapitlet följer den digitala mognaden i de organisationer som har använt DiMiOS {span}. "
-        f"Underlaget omfattar {d.count(n_org)} organisationer och {d.count(len(ctx.responses))} svar. "
+        (f"Kapitlet följer den digitala mognaden i panelens syntetiska organisationer {span}; allt nedan "
+         "beskriver panelen. " if ctx.default_panel else
+         f"Kapitlet följer den digitala mognaden i de organisationer som har använt DiMiOS {span}. ")
+        + f"{source_sv(ctx, capital=True)} omfattar {d.count(n_org)} organisationer och "
+        f"{d.count(len(ctx.responses))} svar. "
         f"Antalet organisationer per år var {d.join_sv([f'{d.count(orgs[y])} ({y})' for y in years])}"
     )
     if len(years) > 1:
@@ -73,12 +77,12 @@ def headline_section(ctx: ReportData, pub: d.Publisher) -> None:
             text += f" och {d.count(n_every)} alla {len(years)} åren"
     text += ". "
     if first == last:
-        text += (f"Det nationella medelvärdet för digital förmåga var {d.pct(means.loc[last, dim_f], 1)}, för "
+        text += (f"{national} för digital förmåga var {d.pct(means.loc[last, dim_f], 1)}, för "
                  f"digitalt arv {d.pct(means.loc[last, dim_a], 1)} och för den totala mognaden "
                  f"{d.pct(means.loc[last, 'overall'], 1)}.")
     else:
         text += (
-            f"Det nationella medelvärdet – medel av organisationernas poäng, där varje organisation väger lika – "
+            f"{national} – medel av organisationernas poäng, där varje organisation väger lika – "
             f"för digital förmåga var {d.pct(means.loc[first, dim_f], 1)} år {first} och "
             f"{d.pct(means.loc[last, dim_f], 1)} år {last}, för digitalt arv {d.pct(means.loc[first, dim_a], 1)} och "
             f"{d.pct(means.loc[last, dim_a], 1)}, och den totala mognaden gick från "

@@ -9,6 +9,7 @@ from dimios import display as d
 from dimios import instrument, ladders, sections, spread, trends
 from dimios.chapters.common import LEVEL_COLOURS, style
 from dimios.chapters.common import heading as chapter_heading
+from dimios.chapters.common import source_sv
 from dimios.context import ReportData
 
 
@@ -140,7 +141,7 @@ def spread_section(ctx: ReportData, principle_id: str, pub: d.Publisher) -> None
     csv["answers"] = answers.to_numpy()
     pub.markdown(f"## Fördelning av organisationer i mognadsnivåerna\n\n"
                  f"{pub.ref('tbl', 'spread', capital=True)} visar för varje år hur stor andel av organisationerna "
-                 f"som låg på respektive mognadsnivå och motsvarar tabell {p.table}.1 i den publicerade rapporten. "
+                 f"i {source_sv(ctx)} som låg på respektive mognadsnivå och motsvarar tabell {p.table}.1 i den publicerade rapporten. "
                  f"{pub.ref('fig', 'spread', capital=True)} visar samma fördelning som staplar.")
     pub.table(table, "spread", f"Andel organisationer per mognadsnivå och år, {p.name_sv.lower()} "
               f"(procent, avrundat; tom cell = ingen organisation); tabell {p.table}.1 i den publicerade rapporten",
@@ -182,11 +183,13 @@ def mean_and_trend(ctx: ReportData, principle_id: str, pub: d.Publisher, thresho
     p = inst.principle(principle_id)
     name = p.name_sv.lower()
     thr = inst.scoring.trend_threshold if threshold in (None, "") else float(threshold)
+    # on the synthetic panel the mean is the panel's, not a national figure
+    mean_sv = "Panelens medelvärde" if ctx.default_panel else "Nationellt medelvärde"
     means = trends.national_means(ctx.org_scores)[principle_id].dropna()
     rows = spread_rows(ctx, principle_id)
     rows = rows[rows["n"] > 0]
     if means.empty or rows.empty:
-        pub.markdown(f"## Nationellt medelvärde\n\nIngen organisation har poäng på {name} i underlaget.")
+        pub.markdown(f"## {mean_sv}\n\nIngen organisation har poäng på {name} i {source_sv(ctx)}.")
         return
     n_levels = inst.scoring.n_levels
     upper = (n_levels - 1, n_levels)
@@ -201,18 +204,18 @@ def mean_and_trend(ctx: ReportData, principle_id: str, pub: d.Publisher, thresho
     low_text = (f"År {last} låg ingen organisation på nivå 1." if rows.loc[last, "level_1_n"] == 0 else
                 f"År {last} låg {d.pct(low_last)} av organisationerna på nivå 1.")
     if first == last:
-        pub.markdown("## Nationellt medelvärde")
-        pub.table(table, "mean", f"Nationellt medelvärde, {name} (medel av organisationernas poäng)", csv=csv)
+        pub.markdown(f"## {mean_sv}")
+        pub.table(table, "mean", f"{mean_sv}, {name} (medel av organisationernas poäng)", csv=csv)
         pub.markdown(
-            f"Underlaget omfattar bara år {last}. Medelvärdet för {name} var då {d.pct(means.loc[last], 1)}, och "
+            f"{source_sv(ctx, capital=True)} omfattar bara år {last}. Medelvärdet för {name} var då {d.pct(means.loc[last], 1)}, och "
             f"{d.pct(_share(rows, last, upper))} av organisationerna låg på {upper_sv}. {low_text} "
             "En förändring över tid, och därmed en trendklass, kräver data från minst två år."
         )
         return
 
     tr = trends.spread_vs_mean(ctx.org_scores, threshold=thr).loc[principle_id]
-    pub.markdown("## Nationellt medelvärde och trend")
-    pub.table(table, "mean", f"Nationellt medelvärde per år, {name} (medel av organisationernas poäng)", csv=csv)
+    pub.markdown(f"## {mean_sv} och trend")
+    pub.table(table, "mean", f"{mean_sv} per år, {name} (medel av organisationernas poäng)", csv=csv)
     direction = {"negative": "minskat", "positive": "ökat", "stable": "legat i stort sett still"}[tr["trend"]]
     gap = trends.missing_years(ctx.years)
     gap = [y for y in gap if first < y < last]
@@ -227,7 +230,7 @@ def mean_and_trend(ctx: ReportData, principle_id: str, pub: d.Publisher, thresho
         verb = "steg" if tr["high_last"] > tr["high_first"] else "sjönk"
         share_text = f"Andelen organisationer på {upper_sv} {verb} från {h0} år {first} till {h1} år {last}."
     text = (
-        f"Mellan {first} och {last} har medelvärdet för {name} {direction} ({pub.ref('tbl', 'mean')}), från "
+        f"Mellan {first} och {last} har medelvärdet för {name} i {source_sv(ctx)} {direction} ({pub.ref('tbl', 'mean')}), från "
         f"{d.pct(tr['first_mean'], 1)} till {d.pct(tr['last_mean'], 1)} "
         f"({d.signed(tr['change'], 1)} procentenheter).{gap_text} Med gränsen ±{d.num(thr, 0)} procentenheter "
         f"klassas utvecklingen som **{trends.CLASS_SV[tr['trend']]}**. {share_text} {low_text}"
