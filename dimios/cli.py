@@ -144,8 +144,9 @@ def build(
         typer.echo(f"dimios build: {err}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except build_mod.BuildError as err:
-        typer.echo(f"build failed: {err}", err=True)
-        typer.echo("the previous report is unchanged.", err=True)
+        text = str(err)  # one line when the cause fits on one (a failing Quarto says more)
+        typer.echo(f"build failed: {text}" + ("\nthe previous report is unchanged." if "\n" in text
+                                               else "; the previous report is unchanged."), err=True)
         raise typer.Exit(1) from None
     except Exception as err:
         validation = sys.modules.get("dimios.validation")  # not imported (pandas) unless data was read

@@ -4,6 +4,7 @@ content files it read are unchanged."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -44,37 +45,95 @@ def cache_key(section: Section, params: dict, fingerprint: str, data_hash: str) 
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+class CacheStoreError(OSError):
+    """A section's result could not be stored in the cache (e.g. the disk is full)."""
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in a few words (``shutil.Error``: its first file's reason)."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        first = exc.args[0][0]
+        text = str(first[-1]) if isinstance(first, tuple) else str(first)
+        for errno_, words in OS_REASONS.items():
+            if f"[Errno {errno_}]" in text:
+                return words
+        return text
+    return OS_REASONS.get(exc.errno, exc.strerror or str(exc))
+
+
+OS_REASONS = {errno.EACCES: "permission denied", errno.EROFS: "read-only file system",
+              errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded"}
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """sha256 of every file below ``folder`` (relative POSIX path -> hash)."""
+    return {f.relative_to(folder).as_posix(): file_sha256(f) for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
 class Cache:
     """``<out>/.cache/<key>/``: the executed notebook (report folder as a placeholder), its tables
-    and ``entry.json`` (the content files it read, with their hashes, and its run time)."""
+    and ``entry.json`` (the content files it read, with their hashes, the sha256 of every file the
+    entry holds, and its run time).
+
+    An entry is used only when every file it holds is the one stored: an entry altered, truncated
+    or damaged since is not used (``problems`` says why) and its section is executed again."""
 
     def __init__(self, root: Path):
         self.root = root
+        self.problems: dict[str, str] = {}   # key -> why its entry was not used
 
     def lookup(self, key: str, content: ContentFiles) -> Path | None:
         entry = self.root / key
+        if not entry.is_dir():
+            return None
         try:
             meta = json.loads((entry / "entry.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            deps, stored = meta["deps"], meta["files"]
+            if not isinstance(deps, dict) or not isinstance(stored, dict):
+                raise ValueError
+        except (OSError, ValueError, KeyError, TypeError):
+            self.problems[key] = "its record entry.json is missing or damaged"
             return None
-        if not (entry / "notebook.ipynb").exists() or not content.unchanged(meta.get("deps", {})):
+        if not content.unchanged(deps):
+            return None  # a content file it read changed: an ordinary miss
+        try:
+            found = _files(entry)
+        except OSError as exc:
+            self.problems[key] = f"it cannot be read ({os_reason(exc)})"
+            return None
+        found.pop("entry.json", None)
+        if "notebook.ipynb" not in stored:
+            self.problems[key] = "its record names no notebook"
+            return None
+        changed = sorted(set(stored) ^ set(found) | {f for f in stored.keys() & found.keys() if stored[f] != found[f]})
+        if changed:
+            more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+            self.problems[key] = f"{changed[0]}{more} changed since it was stored"
             return None
         return entry
 
     def store(self, key: str, notebook_text: str, tables: Path, deps: dict, seconds: float) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".new-", dir=self.root))
-        (tmp / "notebook.ipynb").write_text(notebook_text, encoding="utf-8")
-        if tables.exists():
-            shutil.copytree(tables, tmp / "tables")
-        else:
-            (tmp / "tables").mkdir()
-        (tmp / "entry.json").write_text(json.dumps({"deps": deps, "seconds": round(seconds, 2)}, indent=1,
-                                                   sort_keys=True), encoding="utf-8")
-        final = self.root / key
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
+        """Store an entry (all or nothing: an unfinished one is removed); ``CacheStoreError`` when
+        it cannot be written."""
+        tmp = None
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=".new-", dir=self.root))
+            (tmp / "notebook.ipynb").write_text(notebook_text, encoding="utf-8")
+            if tables.exists():
+                shutil.copytree(tables, tmp / "tables")
+            else:
+                (tmp / "tables").mkdir()
+            record = {"deps": deps, "files": _files(tmp), "seconds": round(seconds, 2)}
+            (tmp / "entry.json").write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+            final = self.root / key
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(tmp, final)
+        except OSError as exc:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+            raise CacheStoreError(exc.errno, f"cannot store it in the cache {self.root} ({os_reason(exc)})") from exc
 
     def seconds(self) -> dict[str, float]:
         try:

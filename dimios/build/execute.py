@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from dimios import paths
-from dimios.build.cache import Cache, cache_key, section_parameters
+from dimios.build.cache import Cache, CacheStoreError, cache_key, section_parameters
 from dimios.build.fingerprint import ContentFiles, package_fingerprint
 from dimios.build.lock import WORK_PREFIX
 from dimios.build.notebooks import canonical_notebook, describe_failure, materialise_notebook
@@ -75,7 +75,11 @@ def run_sections(runner, secs, todo, hits, params, keys, nb_dir, tables, cache, 
                 files = ContentFiles.all() if res.reads is None else sorted(
                     {os.path.relpath(p, paths.ROOT) for p in [*res.reads, *extra_reads]})
                 if cache is not None:
-                    cache.store(keys[s.id], texts[s.id], tables / s.id, content.record(files), res.seconds)
+                    try:
+                        cache.store(keys[s.id], texts[s.id], tables / s.id, content.record(files), res.seconds)
+                    except CacheStoreError as exc:
+                        runner.stop()
+                        raise BuildError(f"section '{s.id}' ran, but {exc.strerror}") from None
                 seconds[s.id] = res.seconds
                 progress.finished(s.id, res.seconds)
         finally:

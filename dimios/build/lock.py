@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from dimios.build.cache import CACHE_DIR
 from dimios.build.options import UsageError
 
 LOCK_FILE = ".dimios-build.lock"
@@ -109,11 +110,14 @@ def clear_leftovers(out: Path, previous: dict) -> list[str]:
             if not (out / item.name).exists():
                 os.replace(item, out / item.name)
         shutil.rmtree(backup, ignore_errors=True)
-    staged = [p for p in out.glob(".build-*") if p.is_dir()]
+    # half-copied items of a swap across file systems; staging folders of versions that staged in ``out``
+    staged = [p for pattern in (".incoming-*", ".build-*") for p in out.glob(pattern) if p.is_dir()]
     for p in staged:
         shutil.rmtree(p, ignore_errors=True)
     if staged:
         notes.append(f"removed {len(staged)} unfinished build folder(s) from {out}")
+    for unfinished in (out / CACHE_DIR).glob(".new-*"):  # a cache entry whose storing was cut short
+        shutil.rmtree(unfinished, ignore_errors=True)
     legacy = out / ".work" / "responses.parquet"  # respondent data of builds before the private folder
     if legacy.exists():
         legacy.unlink()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from dimios import paths, quarto
-from dimios.build.cache import CACHE_DIR, Cache, section_parameters
+from dimios.build.cache import CACHE_DIR, Cache, os_reason, section_parameters
 from dimios.build.checks import (check_engine, check_input, check_jobs, check_out, check_years,
                                  user_parameters)
 from dimios.build.execute import run_sections, start_kernels
@@ -24,6 +24,9 @@ from dimios.build.progress import editions, summary
 from dimios.build.provenance import provenance, write_provenance
 from dimios.build.publish import assemble, swap_in
 from dimios.sections import Section, sections
+
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 @dataclass
@@ -115,12 +118,13 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
         plan = plan_for(candidate)
         manifest = up_to_date(plan, secs, out, opts.use_cache)
         if manifest is not None:
-            return _report_up_to_date(req, manifest.get("how", "?"))
+            return _report_up_to_date(req, manifest.get("how", "?"), quarto_exe)
         expected = plan.todo(secs)
 
-    work = new_work_dir(out)
+    work = new_work_dir(out)  # private, outside the report folder: the staged report is built in it too
     lock.record(work)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
+    staging = work / "staging"
+    staging.mkdir()
     cache = Cache(out / CACHE_DIR)
     runner = None
     try:
@@ -128,6 +132,9 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
             runner = start_kernels(work, opts.jobs, opts.engine, expected, cache)
         plan = plan_for(_data_path(req))
         todo = plan.todo(secs)
+        for s in todo:
+            if s.id in plan.problems:
+                note(f"cache entry of section '{s.id}' not used: {plan.problems[s.id]}; executing it again")
         if todo and runner is None:
             runner = start_kernels(work, opts.jobs, opts.engine, todo, cache)
 
@@ -155,16 +162,20 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
         write_provenance(record, staging)
         how = assemble(req.kind, secs, staging, nb_dir, quarto_exe, out)
         swap_in(staging, out, PUBLISHED_ITEMS)
+        _point_root_project(req, quarto_exe)
         _write_records(req, record, seconds, out)
         write_manifest(out, build_key(req.kind, req.key_user, plan.key_data, fingerprint, quarto_exe,
                                       plan.data_label), plan.keys, how)
         cache.save_seconds({k: round(v, 2) for k, v in seconds.items()})
         cache.prune(keep=set(plan.keys.values()), limit=max(100, 4 * len(secs)))
-    except BaseException:
+    except BaseException as exc:
         if runner is not None:
             runner.stop()  # kills the kernels now: workers notice within a second
             runner.close(timeout=1.0)
             runner = None
+        if isinstance(exc, OSError) and exc.errno in NO_SPACE:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise BuildError(f"{os_reason(exc)}{where}") from None
         raise
     finally:
         from dimios import kernel_state
@@ -172,8 +183,7 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
         kernel_state.record(None)
         if runner is not None:
             runner.close(timeout=5.0)
-        shutil.rmtree(staging, ignore_errors=True)
-        # the working copy is respondent-level data: never left behind
+        # the staged report, and the working copy (respondent-level data): never left behind
         shutil.rmtree(work, ignore_errors=True)
     index = out / "_book" / "index.html"
     summary(len(seconds), len(secs) - len(seconds), time.perf_counter() - req.started, editions(out / "_book"), how,
@@ -181,9 +191,9 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
     return index
 
 
-def _report_up_to_date(req: Request, how: str) -> Path:
+def _report_up_to_date(req: Request, how: str, quarto_exe: str | None) -> Path:
     index = req.out / "_book" / "index.html"
-    quarto.write_root_project(req.kind, req.secs, req.out)  # for the user's own `quarto render`
+    _point_root_project(req, quarto_exe)
     summary(0, len(req.secs), time.perf_counter() - req.started, editions(req.out / "_book"), how, index,
             up_to_date=True)
     return index
@@ -222,12 +232,21 @@ def _prepare_data(req: Request, data_path: Path, work: Path, prepare: bool):
     return result, work_data, reads
 
 
+def _point_root_project(req: Request, quarto_exe: str | None) -> None:
+    """Point the project's own Quarto files at this report (for the user's ``quarto render``).
+    Quarto renders only files inside its project: for a report outside the project folder they
+    keep pointing at the one built last inside it, and a Quarto user is told so."""
+    if not quarto.write_root_project(req.kind, req.secs, req.out) and quarto_exe:
+        name = quarto.profile_name(req.kind)
+        profile = "" if name == "national" else f" --profile {name}"
+        note(f"{req.out} is outside the project folder: `quarto render{profile}` there renders the report "
+             "built last inside the project, not this one")
+
+
 def _write_records(req: Request, record: dict, seconds: dict, out: Path) -> None:
-    """Beside the published report: the Quarto project for the user's own ``quarto render`` and
-    the sections' run times."""
+    """Beside the published report: the sections' run times."""
     import json
 
-    quarto.write_root_project(req.kind, req.secs, out)
     timings = {s.id: {"parameters": record["sections"][i]["parameters"], "cached": s.id not in seconds,
                       "seconds": round(seconds.get(s.id, 0.0), 2)} for i, s in enumerate(req.secs)}
     (out / ".work").mkdir(exist_ok=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dimios import paths, quarto
@@ -42,6 +42,7 @@ class Plan:
     keys: dict
     hits: dict
     build_key: str
+    problems: dict = field(default_factory=dict)  # section id -> why its cache entry was not used
 
     def todo(self, secs: list[Section]) -> list[Section]:
         """The sections to execute: those without a cache entry."""
@@ -57,8 +58,9 @@ def make_plan(use_cache: bool, kind: str, secs: list[Section], key_user: dict, o
     keys = {s.id: cache_key(s, section_parameters(s, key_user), fingerprint, key_data) for s in secs}
     cache = Cache(out / CACHE_DIR)
     hits = {s.id: cache.lookup(keys[s.id], content) for s in secs} if use_cache else {}
+    problems = {s.id: cache.problems[keys[s.id]] for s in secs if keys[s.id] in cache.problems}
     return Plan(data_path, data_label, data_hash, key_data, keys, hits,
-                build_key(kind, key_user, key_data, fingerprint, quarto_exe, data_label))
+                build_key(kind, key_user, key_data, fingerprint, quarto_exe, data_label), problems)
 
 
 def build_key(kind: str, user: dict, data_hash: str, fingerprint: str, quarto_exe: str | None,

@@ -34,7 +34,28 @@ def assemble(kind: str, secs: list[Section], staging: Path, nb_dir: Path, quarto
 
 
 def swap_in(staging: Path, out: Path, items: list[str]) -> None:
-    """Move staged items into ``out``; on any failure (or Ctrl-C) put the previous ones back."""
+    """Move staged items into ``out``; on any failure (or Ctrl-C) put the previous ones back.
+
+    ``staging`` is outside ``out`` (in the build's private folder). On another file system the
+    items are first copied into ``out/.incoming-*`` (removed here, or by the next build if this
+    one is killed), so that the swap itself is a rename."""
+    if staging.stat().st_dev != out.stat().st_dev:
+        incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=out))
+        try:
+            for name in items:
+                src = staging / name
+                if src.is_dir():
+                    shutil.copytree(src, incoming / name)
+                elif src.exists():
+                    shutil.copy2(src, incoming / name)
+            _swap(incoming, out, items)
+        finally:
+            shutil.rmtree(incoming, ignore_errors=True)
+        return
+    _swap(staging, out, items)
+
+
+def _swap(staging: Path, out: Path, items: list[str]) -> None:
     backup = Path(tempfile.mkdtemp(prefix=".previous-", dir=out))
     moved: list[str] = []
     try:
