@@ -1,6 +1,6 @@
 """What a build of the default report costs, measured in one run on one machine (issue 15).
 
-Usage: .venv/bin/python benchmarks/bench_build.py [--jobs N] [--skip-naive]
+Usage: .venv/bin/python benchmarks/bench_build.py [--jobs N] [--skip-naive] [--quarto]
 
 Prints, on the default data and the nbconvert path (no Quarto):
 
@@ -12,6 +12,9 @@ Prints, on the default data and the nbconvert path (no Quarto):
 - no-op rebuild: ``dimios build`` again with nothing changed;
 - one-ladder rebuild: after editing ``data/ladders/rykte.yml`` (a comment line, removed
   again afterwards);
+- with ``--quarto`` (Quarto on PATH, TeX for the PDF), side by side in the same run: the cold
+  build with Quarto (HTML + PDF), and the one-ladder rebuild with Quarto, with and without
+  the PDF (``--no-pdf``);
 - peak memory: the largest sum of resident memory of the build process and its kernels.
 
 Every build runs as its own process (``dimios build`` or an equivalent ``python -c``) into a
@@ -76,8 +79,14 @@ def _measure(cmd: list[str]) -> tuple[float, float, str]:
     return wall, peak / 2**30, stderr
 
 
-def _cli(out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "dimios.cli", "build", "--out", str(out), "--no-quarto", *extra]
+def _cli(out: Path, *extra: str, quarto: bool = False) -> list[str]:
+    return [sys.executable, "-m", "dimios.cli", "build", "--out", str(out), *([] if quarto else ["--no-quarto"]),
+            *extra]
+
+
+def _edit(ladder: Path, original: bytes, n: int) -> None:
+    """A different comment line each time (every edit is a change)."""
+    ladder.write_bytes(original + f"\n# benchmark: one ladder file edited ({n})\n".encode())
 
 
 def _api(out: Path, **options) -> list[str]:
@@ -116,10 +125,16 @@ print(json.dumps({"seconds": time.perf_counter() - t0}))
 '''
 
 
+def _editions(stderr: str) -> str:
+    lines = [x for x in stderr.splitlines() if x.startswith(("built", "report up to date"))]
+    return lines[-1].split("editions: ")[1].split(";")[0] if lines and "editions: " in lines[-1] else "?"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=None, help="workers of the cold build (default: the build's)")
     ap.add_argument("--skip-naive", action="store_true", help="leave out the (slow) naive loop")
+    ap.add_argument("--quarto", action="store_true", help="also the builds with Quarto (needs quarto on PATH)")
     args = ap.parse_args()
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     load0 = os.getloadavg()
@@ -145,9 +160,22 @@ def main() -> None:
         noop, noop_mem, noop_err = _measure(_cli(tmp / "report"))
         assert "report up to date" in noop_err, noop_err
         rows.append(("no-op rebuild", noop, noop_mem))
-        ladder.write_bytes(original + b"\n# benchmark: one ladder file edited\n")
+        _edit(ladder, original, 1)
         one, one_mem, one_err = _measure(_cli(tmp / "report"))
         rows.append(("one-ladder rebuild (rykte.yml)", one, one_mem))
+        if args.quarto:
+            if not shutil.which("quarto"):
+                raise SystemExit("--quarto: quarto is not on PATH")
+            ladder.write_bytes(original)
+            q_cold, q_mem, q_err = _measure(_cli(tmp / "quarto", "--no-cache", quarto=True))
+            rows.append((f"cold build with Quarto ({_editions(q_err)})", q_cold, q_mem))
+            _edit(ladder, original, 2)
+            q_one, q_one_mem, q_one_err = _measure(_cli(tmp / "quarto", quarto=True))
+            rows.append((f"one-ladder rebuild with Quarto ({_editions(q_one_err)})", q_one, q_one_mem))
+            _edit(ladder, original, 3)
+            q_nopdf, q_nopdf_mem, q_nopdf_err = _measure(_cli(tmp / "quarto", "--no-pdf", quarto=True))
+            rows.append((f"one-ladder rebuild with Quarto, --no-pdf ({_editions(q_nopdf_err)})", q_nopdf,
+                         q_nopdf_mem))
     finally:
         ladder.write_bytes(original)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -156,9 +184,9 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0))
     print(f"machine: {cores} cores, {psutil.virtual_memory().total / 2**30:.1f} GB; load average "
           f"{load0[0]:.1f} before, {load1[0]:.1f} after")
-    print(f"{'what':52s} {'seconds':>8s} {'peak GB':>8s}")
+    print(f"{'what':68s} {'seconds':>8s} {'peak GB':>8s}")
     for name, secs, mem in rows:
-        print(f"{name:52s} {secs:8.1f} {('' if mem is None else f'{mem:.2f}'):>8s}")
+        print(f"{name:68s} {secs:8.1f} {('' if mem is None else f'{mem:.2f}'):>8s}")
     summary = [x for x in stderr.splitlines() if x.startswith("built")]
     executed = [x for x in one_err.splitlines() if x.startswith("built")]
     print(f"cold build: {summary[-1] if summary else '?'}")

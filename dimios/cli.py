@@ -121,6 +121,8 @@ def build(
     no_cache: bool = typer.Option(False, "--no-cache", help="Execute every notebook even if unchanged (and "
                                                             "refresh the cache)."),
     no_quarto: bool = typer.Option(False, "--no-quarto", help="Assemble with nbconvert even if Quarto is installed."),
+    no_pdf: bool = typer.Option(False, "--no-pdf", help="Leave out the PDF edition (Quarto with TeX renders it by "
+                                                        "default); the previous PDF is removed."),
     organisation: Optional[str] = typer.Option(
         None, help="Build the organisation report for this organisation id ('auto': the only organisation in "
                    "the file); written to report/organisation/<ID>/ unless --out is given."),
@@ -137,7 +139,7 @@ def build(
         opts = build_mod.BuildOptions(
             data=data, out=out or paths.REPORT, parameters=params, mapping=mapping, jobs=jobs,
             use_cache=not no_cache, quarto=None if no_quarto else "auto",
-            command_line=" ".join(["dimios", *sys.argv[1:]]), organisation=organisation,
+            command_line=" ".join(["dimios", *sys.argv[1:]]), organisation=organisation, pdf=not no_pdf,
         )
         index = build_mod.build(opts)
     except build_mod.UsageError as err:

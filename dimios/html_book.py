@@ -397,6 +397,61 @@ def _body_html(nb, exporter=None) -> str:
     return body
 
 
+class BodyMemo:
+    """nbconvert's HTML of converted notebooks, kept in ``folder`` between builds (a rebuild after
+    one edit converts only the chapters that changed). The key is the sha256 of the converted
+    notebook and nbconvert's version; each file records the sha256 of its HTML and is used only
+    when that still holds. Without ``folder``: no memo."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.used: set[str] = set()
+        self._exporter = None
+        self.converted = 0
+
+    def body(self, nb) -> str:
+        import hashlib
+        import json
+        from importlib import metadata
+
+        if self.folder is None:
+            return self._convert(nb)
+        blob = json.dumps(nb, sort_keys=True, ensure_ascii=False) + metadata.version("nbconvert")
+        key = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+        path = self.folder / f"{key}.json"
+        self.used.add(path.name)
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if hashlib.sha256(stored["html"].encode("utf-8")).hexdigest() == stored["sha256"]:
+                return stored["html"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        body = self._convert(nb)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.new")
+            tmp.write_text(json.dumps({"sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(), "html": body},
+                                      ensure_ascii=False), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass  # a memo only: the book is right without it
+        return body
+
+    def _convert(self, nb) -> str:
+        if self._exporter is None:
+            self._exporter = _exporter()
+        self.converted += 1
+        return _body_html(nb, self._exporter)
+
+    def prune(self) -> None:
+        """Remove what this book did not use."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for p in self.folder.iterdir():
+            if p.name not in self.used:
+                p.unlink(missing_ok=True)
+
+
 def _nav(chapters: list[Chapter], current: Chapter) -> str:
     parts: list[str] = []
     open_list = False
@@ -431,8 +486,10 @@ def _page_toc(page: Page) -> str:
     return f'<nav class="page-toc" aria-label="På den här sidan"><h2>På den här sidan</h2><ul>{items}</ul></nav>'
 
 
-def assemble_html(secs: list[Section], nb_dir: Path, book_dir: Path, title: str) -> list[Path]:
-    """Write ``book_dir/<id>.html`` for every section (``index.html`` first) and the CSS."""
+def assemble_html(secs: list[Section], nb_dir: Path, book_dir: Path, title: str, memo: Path | None = None) -> list[Path]:
+    """Write ``book_dir/<id>.html`` for every section (``index.html`` first) and the CSS.
+
+    ``memo``: a folder keeping nbconvert's HTML of each chapter between builds (``BodyMemo``)."""
     book_dir.mkdir(parents=True, exist_ok=True)
     (book_dir / "styles.css").write_text(STYLESHEET.read_text(encoding="utf-8"), encoding="utf-8")
     from dimios.quarto import chapter_label
@@ -445,11 +502,12 @@ def assemble_html(secs: list[Section], nb_dir: Path, book_dir: Path, title: str)
             name = ("Bilaga", "Bilaga") if ch.section.appendix else ("Kapitel", "Kapitel")
             targets[label] = Target("sec", ch.number, ch.page, "", name)
     rendered = []
-    exporter = _exporter()
+    bodies = BodyMemo(memo)
     for ch in chapters:
         page = Page(ch, targets)
-        body = _body_html(_convert_outputs(ch.notebook, page), exporter)
+        body = bodies.body(_convert_outputs(ch.notebook, page))
         rendered.append((ch, page, body))
+    bodies.prune()
     written = []
     for i, (ch, page, body) in enumerate(rendered):
         body = resolve_references(body, targets, ch.page)

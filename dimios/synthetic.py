@@ -36,7 +36,8 @@ import pandas as pd
 import yaml
 from scipy import optimize, stats
 
-from dimios import draws, instrument, paths, reference, spread, validation
+from dimios import draws, instrument, panel_stamp, paths, reference, spread, validation
+from dimios.panel_stamp import generator_fingerprint  # noqa: F401 - ensure_default_panel's (tests replace it)
 
 PARAMS_FILE = "synthetic.yml"
 
@@ -573,23 +574,10 @@ def default_panel_path() -> Path:
     return paths.DATA / "default" / "dimios_synthetic_2020_2023.parquet"
 
 
-def generator_fingerprint() -> str:
-    """Hash of what the default panel is made from: this module, its parameters, the instrument
-    and the published reference it is calibrated to."""
-    import hashlib
-
-    h = hashlib.sha256()
-    here = Path(__file__).parent
-    for src in (here / "synthetic.py", here / PARAMS_FILE, here / "instrument.yml",
-                paths.DATA / params()["published_spread"], reference.FACTS_FILE):
-        h.update(src.name.encode() + b"\0" + src.read_bytes())
-    return h.hexdigest()
-
-
 def ensure_default_panel() -> Path:
     """The default panel, (re)generated when missing or made by another version of the generator."""
     path = default_panel_path()
-    stamp = path.with_name(path.name.split(".")[0] + ".fingerprint")
+    stamp = panel_stamp.stamp_path(path)
     fingerprint = generator_fingerprint()
     if not path.exists() or not stamp.exists() or stamp.read_text().strip() != fingerprint:
         write_panel(path)

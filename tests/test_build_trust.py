@@ -56,7 +56,7 @@ def executed(monkeypatch):
         cell = nbformat.v4.new_code_cell("show()")
         cell["id"] = "show"  # fixed, as the real notebooks are deterministic
         cell.outputs = [nbformat.v4.new_output("display_data", data={
-            "text/markdown": f"# Kapitel {section}\n\nData {digest}.\n", "text/plain": f"Data {digest}."})]
+            "text/markdown": f"# Kapitel {section}\n\nData {digest} i {section}.\n", "text/plain": f"Data {digest}."})]
         nbformat.write(nbformat.v4.new_notebook(cells=[cell]), output_path)
         tables = paths.ROOT / parameters["output_dir"] / section
         tables.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,7 @@ class BuildOptions:
     engine: str = "warm"             # "warm": one kernel per worker; "fresh": a new kernel per notebook
     progress: bool | None = None     # None: a progress bar on a terminal, one line per section otherwise
     prepared_data: bool = True       # notebooks read the data prepared once (False: each validates it)
+    pdf: bool = True                 # the PDF edition with Quarto when TeX is installed (False: --no-pdf)
 
 
 def note(text: str) -> None:

@@ -110,7 +110,7 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
 
     def plan_for(data_path: Path):
         return make_plan(opts.use_cache, req.kind, secs, req.key_user, out, data_path, req.data_label, req.mapping,
-                         fingerprint, content, quarto_exe)
+                         fingerprint, content, quarto_exe, opts.pdf)
 
     expected = None  # sections to execute, as far as known before the data is looked at
     candidate = req.data or (DEFAULT_PANEL if DEFAULT_PANEL.exists() else None)
@@ -160,12 +160,12 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
         record = provenance(opts, req.kind, secs, req.user, params, plan.data_label, plan.data_hash,
                             int(len(result.data)), result.notes)
         write_provenance(record, staging)
-        how = assemble(req.kind, secs, staging, nb_dir, quarto_exe, out)
+        how = assemble(req.kind, secs, staging, nb_dir, quarto_exe, out, pdf=opts.pdf)
         swap_in(staging, out, PUBLISHED_ITEMS)
         _point_root_project(req, quarto_exe)
         _write_records(req, record, seconds, out)
         write_manifest(out, build_key(req.kind, req.key_user, plan.key_data, fingerprint, quarto_exe,
-                                      plan.data_label), plan.keys, how)
+                                      plan.data_label, opts.pdf), plan.keys, how)
         cache.save_seconds({k: round(v, 2) for k, v in seconds.items()})
         cache.prune(keep=set(plan.keys.values()), limit=max(100, 4 * len(secs)))
     except BaseException as exc:

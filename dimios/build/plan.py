@@ -21,7 +21,11 @@ DEFAULT_PANEL = paths.DATA / "default" / "dimios_synthetic_2020_2023.parquet"  #
 
 
 def default_panel() -> Path:
-    """The default panel, regenerated when its generator changed (imports the synthetic module)."""
+    """The default panel, regenerated when its generator changed (only then importing the generator)."""
+    from dimios import panel_stamp
+
+    if panel_stamp.is_current(DEFAULT_PANEL):
+        return DEFAULT_PANEL
     from dimios import synthetic
 
     return synthetic.ensure_default_panel()
@@ -51,7 +55,7 @@ class Plan:
 
 def make_plan(use_cache: bool, kind: str, secs: list[Section], key_user: dict, out: Path, data_path: Path,
               data_label: str, mapping: Path | None, fingerprint: str, content: ContentFiles,
-              quarto_exe: str | None) -> Plan:
+              quarto_exe: str | None, pdf: bool = True) -> Plan:
     truth = truth_path(data_path)
     data_hash = sha_of_input(data_path)
     key_data = data_hash + (file_sha256(mapping) if mapping else "") + (sha_of_input(truth) if truth.exists() else "")
@@ -60,17 +64,17 @@ def make_plan(use_cache: bool, kind: str, secs: list[Section], key_user: dict, o
     hits = {s.id: cache.lookup(keys[s.id], content) for s in secs} if use_cache else {}
     problems = {s.id: cache.problems[keys[s.id]] for s in secs if keys[s.id] in cache.problems}
     return Plan(data_path, data_label, data_hash, key_data, keys, hits,
-                build_key(kind, key_user, key_data, fingerprint, quarto_exe, data_label), problems)
+                build_key(kind, key_user, key_data, fingerprint, quarto_exe, data_label, pdf), problems)
 
 
 def build_key(kind: str, user: dict, data_hash: str, fingerprint: str, quarto_exe: str | None,
-              data_label: str) -> str:
+              data_label: str, pdf: bool = True) -> str:
     """What the whole report depends on, beyond its sections: the book's configuration and every
     content file (so that a no-op rebuild is only taken when nothing at all changed)."""
     assembly = {f: file_sha256(paths.ROOT / f) for f in ASSEMBLY_FILES if (paths.ROOT / f).exists()}
     content = ContentFiles()
     blob = json.dumps({"kind": kind, "parameters": user, "data": data_hash, "code": fingerprint,
-                       "quarto": quarto_exe, "pdf_engine": quarto.pdf_engine() if quarto_exe else None,
+                       "quarto": quarto_exe, "pdf_engine": quarto.pdf_engine() if quarto_exe and pdf else None,
                        "assembly": assembly, "label": data_label,
                        "content": content.record(ContentFiles.all())}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()

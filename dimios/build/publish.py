@@ -9,13 +9,18 @@ import tempfile
 from pathlib import Path
 
 from dimios import quarto
+from dimios.build.cache import CACHE_DIR, HTML_MEMO
 from dimios.build.options import BuildError, note
 from dimios.sections import Section
 
 
-def assemble(kind: str, secs: list[Section], staging: Path, nb_dir: Path, quarto_exe: str | None, out: Path) -> str:
+def assemble(kind: str, secs: list[Section], staging: Path, nb_dir: Path, quarto_exe: str | None, out: Path,
+             pdf: bool = True) -> str:
     """The book from the executed notebooks: with Quarto (HTML, and the PDF when TeX is
-    installed) or, without it, the nbconvert edition of the same Markdown."""
+    installed, unless ``pdf`` is False) or, without it, the nbconvert edition of the same Markdown.
+
+    The PDF is never stale: it is rendered again with the HTML book, or left out, and then the
+    previous one goes with the previous book, and a note says so."""
     from dimios.html_book import assemble_html
 
     quarto.add_title_cells(secs, nb_dir)
@@ -23,13 +28,17 @@ def assemble(kind: str, secs: list[Section], staging: Path, nb_dir: Path, quarto
     if quarto_exe:
         root = quarto.stage_project(staging, kind, secs, quarto.notebook_dir(out))
         try:
-            pdf = quarto.assemble_quarto(quarto_exe, root, kind, book)
+            made = quarto.assemble_quarto(quarto_exe, root, kind, book, pdf=None if pdf else False)
         except quarto.QuartoError as exc:
             raise BuildError(str(exc)) from None
-        if pdf is not None:
-            note(f"PDF edition: {out / '_book' / pdf.name}")
+        if made is not None:
+            note(f"PDF edition: {out / '_book' / made.name}")
+        elif not pdf:
+            old = sorted((out / "_book").glob("*.pdf"))
+            gone = f"; the previous one ({old[0].name}) is removed with the previous book" if old else ""
+            note(f"no PDF edition (--no-pdf){gone}")
         return "quarto"
-    assemble_html(secs, nb_dir, book, title=quarto.book_title(kind))
+    assemble_html(secs, nb_dir, book, title=quarto.book_title(kind), memo=out / CACHE_DIR / HTML_MEMO)
     return "nbconvert"
 
 
