@@ -749,8 +749,8 @@ def test_ctrl_c_stops_the_build_and_keeps_the_previous_report(small_data, tmp_pa
 
 @slow
 def test_a_killed_build_leaves_no_respondent_data_beside_the_report(small_data, tmp_path):
-    """Issue 14.5: after SIGKILL the respondent-level working copy is not in the report folder, and
-    the next build removes the killed build's private working folder."""
+    """Issue 14.5: after SIGKILL the respondent-level working copy is not in the report folder, nor
+    the staged report (issue 22), and the next build removes the killed build's private working folder."""
     out = tmp_path / "report"
     proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "--jobs", "1")
     _wait_for_line(proc, r"\[\s*1/\d+\]")
@@ -759,7 +759,8 @@ def test_a_killed_build_leaves_no_respondent_data_beside_the_report(small_data, 
     proc.kill()
     proc.wait(timeout=120)
     assert not list(out.rglob("*.parquet"))
-    assert list(out.glob(".build-*"))  # what the killed build left ...
+    assert not list(out.glob(".build-*"))  # nothing staged in the report folder (issue 22) ...
+    assert (work / "staging" / "notebooks").is_dir()  # ... the killed build staged in its private folder
     # the next build clears it, even one that then stops on a parameter the data does not allow
     proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "-P", "years=1999")
     _, stderr = proc.communicate(timeout=300)
