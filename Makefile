@@ -56,10 +56,12 @@ golden: $(STAMP)
 	else echo "Rscript not found: comparing with the committed tests/reference/golden_r.json"; fi
 	$(BIN)/python -m pytest -q -p no:xdist tests/test_golden_r.py
 
-# After an intended change of the default panel: rewrite its committed fingerprint
-# (dimios/default_panel.yml; checked by tests/test_fingerprints.py).
+# After an intended change of a published number: rebuild the default report and rewrite the
+# committed fingerprints (fingerprints/printed_numbers.json, dimios/default_panel.yml), which
+# tests/test_build.py and tests/test_fingerprints.py compare with. Review `git diff` before committing.
 fingerprints: $(STAMP)
-	$(BIN)/python -c "from dimios import synthetic; print(synthetic.write_default_panel_fingerprints())"
+	$(BIN)/dimios build
+	$(BIN)/dimios fingerprint --write
 
 $(BIN)/mutmut: $(STAMP)
 	$(UV) sync --quiet --locked --extra test --extra mutation --python $(PYTHON_PATH)

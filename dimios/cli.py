@@ -19,6 +19,22 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="DiMiOS repor
 EXIT_BAD_INPUT = 2
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from dimios import __version__
+
+        typer.echo(f"dimios {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Show the version of the pipeline and exit."),
+) -> None:
+    """DiMiOS report pipeline."""
+
+
 def _clean_errors(func):
     """Turn bad input into a readable report and exit code 2 (no traceback)."""
 
@@ -165,6 +181,45 @@ def build(
         # now rather than wait for the killed kernels' sockets to wind down at interpreter exit
         os._exit(143 if isinstance(err, _Terminated) else EXIT_INTERRUPTED)
     typer.echo(f"report: {index}")
+
+
+@app.command()
+def fingerprint(
+    report: Path = typer.Argument(Path("report"), help="A report folder built on the default panel."),
+    write: bool = typer.Option(False, "--write", help="Rewrite the committed fingerprints from this report "
+                                                       "(after an intended change)."),
+):
+    """Compare the numbers a report prints, and the default panel, with the committed fingerprints."""
+    import json
+
+    from dimios import printed, synthetic
+
+    prov_file = report / "provenance.json"
+    try:
+        prov = json.loads(prov_file.read_text(encoding="utf-8"))
+        numbers = printed.report_numbers(report)
+    except (OSError, ValueError) as exc:
+        typer.echo(f"error: {report}: {exc} (build the default report first: make report)", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    from dimios.build.plan import DEFAULT_DATA_LABEL
+
+    default = prov.get("input", {}).get("file") == DEFAULT_DATA_LABEL
+    if prov.get("report") != "national" or prov.get("parameters") or not default:
+        typer.echo(f"error: {report} is not the default report (national, default panel, no -P parameters): "
+                   "its numbers are not the published ones", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if write:
+        typer.echo(f"wrote {printed.write_manifest(numbers)} ({len(numbers)} tables and sections)")
+        typer.echo(f"wrote {synthetic.write_default_panel_fingerprints()}")
+        return
+    problems = printed.compare(printed.read_manifest(), numbers)
+    for line in problems:
+        typer.echo(line)
+    if problems:
+        typer.echo(f"{len(problems)} tables/sections print other numbers than {printed.MANIFEST.name}; after an "
+                   "intended change: dimios fingerprint --write (make fingerprints)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{len(numbers)} tables and sections print the committed numbers")
 
 
 def main() -> None:  # pragma: no cover

@@ -99,10 +99,17 @@ def _year_matrix(org_scores: pd.DataFrame, year: int, ids: list[str], organisati
 
 
 def _weighted_means(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Means of the columns of x (NaN skipped) for each row of weights (reps x n) -> (reps x k)."""
+    """Means of the columns of x (NaN skipped) for each row of weights (reps x n) -> (reps x k).
+
+    Formed column by column from elementwise products and numpy's own sums, not a BLAS matrix
+    product: the result is the same on every BLAS kernel (see ``dimios.draws``)."""
     valid = ~np.isnan(x)
-    num = weights @ np.where(valid, x, 0.0)
-    den = weights @ valid.astype("float64")
+    xz = np.where(valid, x, 0.0)
+    num = np.empty((weights.shape[0], x.shape[1]))
+    den = np.empty((weights.shape[0], x.shape[1]))
+    for j in range(x.shape[1]):  # loop over principles, not organisations
+        num[:, j] = (weights * xz[:, j]).sum(axis=1)
+        den[:, j] = (weights * valid[:, j]).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from dimios import build, paths, quarto, sections, spread, synthetic
+from dimios import build, paths, printed, quarto, sections, spread, synthetic
 from dimios.sections import Section
 
 slow = pytest.mark.slow
@@ -271,7 +271,28 @@ def test_provenance(default_build):
     assert [s["id"] for s in prov["sections"]] == [s.id for s in sections.sections()]
     assert prov["versions"]["pandas"] and prov["versions"]["python"]
     assert "git_commit" in prov and prov["command_line"] == "pytest"
+    from dimios import __version__
+    from dimios.build.fingerprint import file_sha256
+
+    assert prov["pipeline"]["version"] == __version__ == prov["versions"]["dimios"]
+    assert prov["lock"]["sha256"] == file_sha256(paths.ROOT / "uv.lock")
+    assert prov["lock"]["installed_as_locked"] in (True, False)
+    assert any(lib.get("internal_api") == "openblas" and lib.get("architecture") for lib in prov["blas"])
+    method = (out / "notebooks" / "method.ipynb").read_text(encoding="utf-8")
+    assert f"dimios-report version {__version__}" in method
     assert re.search(r"\d{4}-\d{2}-\d{2}T", json.dumps(prov)) is None  # no timestamps
+
+
+@slow
+def test_printed_numbers_are_the_committed_ones(default_build):
+    """Every number the default report prints, as printed, equals fingerprints/printed_numbers.json:
+    a library upgrade, another machine or a code change cannot change a published number unnoticed."""
+    out, _ = default_build
+    problems = printed.compare(printed.read_manifest(), printed.report_numbers(out))
+    assert not problems, (
+        f"{len(problems)} tables/sections of the default report print other numbers than "
+        "fingerprints/printed_numbers.json:\n  " + "\n  ".join(problems)
+        + "\nAfter an intended change: make fingerprints (then review git diff)")
 
 
 @slow

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dimios import paths
 
-KEY_PACKAGES = ["pandas", "numpy", "scipy", "matplotlib", "seaborn", "factor_analyzer", "semopy",
+KEY_PACKAGES = ["dimios", "pandas", "numpy", "scipy", "matplotlib", "seaborn", "factor_analyzer", "semopy",
                 "scikit-learn", "papermill", "nbconvert", "pandera", "pyarrow"]
 CONTENT_SUFFIXES = {".yml", ".yaml", ".csv", ".css", ".json", ".txt", ".md"}
 CONTENT_ROOTS = [paths.LADDERS, paths.REFERENCE, paths.ROOT / "dimios"]

@@ -70,3 +70,13 @@ def source_sv(ctx, capital: bool = False) -> str:
     ("panelen") on the default panel, otherwise the data the user gave ("underlaget")."""
     word = "panelen" if ctx.default_panel else "underlaget"
     return word[0].upper() + word[1:] if capital else word
+
+
+def colophon_sv() -> str:
+    """Which pipeline made the report: its version (package metadata, as `dimios --version` and
+    provenance.json give it) and how to cite it."""
+    from dimios import __version__
+
+    return (f"Rapporten är byggd med dimios-report version {__version__} (`dimios --version`); den versionen, "
+            "låsfilen `uv.lock` med varje pakets version och kontrollsumma och den BLAS som räknade står i "
+            "`provenance.json`. Citera verktyget enligt `CITATION.cff`.")

@@ -6,7 +6,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, scoring, sections, trends
-from dimios.chapters.common import ORGANISATION_TYPES_NOTE, heading
+from dimios.chapters.common import ORGANISATION_TYPES_NOTE, colophon_sv, heading
 from dimios.context import ReportData
 
 
@@ -126,5 +126,6 @@ def reproducibility(ctx: ReportData, pub: d.Publisher) -> None:
         "till rapporten. Samma data och parametrar ger samma tabeller byte för byte. Bredvid rapporten finns "
         "`provenance.json` med kontrollsumma för indata, parametrarna för varje avsnitt, programversioner och "
         "git-version, och i mappen `tables/` varje tabell som CSV.\n\n"
-        "Kommandot `make report` bygger rapporten på standarddata; `dimios build --data FIL` bygger den på egna data."
+        "Kommandot `make report` bygger rapporten på standarddata; `dimios build --data FIL` bygger den på egna data.\n\n"
+        + colophon_sv()
     )

@@ -14,7 +14,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, ladders
-from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, style
+from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, colophon_sv, style
 from dimios.organisation import LEVEL_PCT, OrganisationReport
 
 SUPPRESSED_COLOUR = "#d9d9d9"
@@ -540,7 +540,8 @@ def reproducibility(rep: OrganisationReport, pub: d.Publisher) -> None:
         "papermill och sätts ihop av Quarto (profilen `organisation`) eller nbconvert. Bredvid rapporten finns "
         "`provenance.json` (kontrollsumma för indata, parametrar och programversioner) och mappen `tables/` med "
         "varje tabell som CSV. Kommandot är\n\n"
-        f"```\ndimios build --data FIL --organisation {rep.organisation}\n```"
+        f"```\ndimios build --data FIL --organisation {rep.organisation}\n```\n\n"
+        + colophon_sv()
     )
     rows = [{"Avsnitt": s.title, "Anteckningsbok": f"notebooks/{s.notebook}"} for s in secs]
     pub.table(pd.DataFrame(rows), "sections", "Rapportens avsnitt", align="ll")
