@@ -291,7 +291,7 @@ def principles_table(rep: OrganisationReport, pub: d.Publisher) -> None:
     text = (f"Jämfört med {label} ligger {rep.organisation} {y} tydligt över medelvärdet på "
             f"{d.plural(len(above), 'princip', 'principer')}"
             + (f" ({d.join_sv(_name(p) for p in above.index)})" if len(above) else "")
-            + f" och tydligt under på {d.count(len(below))}"
+            + f" och tydligt under på {'ingen' if len(below) == 0 else d.count(len(below))}"
             + (f" ({d.join_sv(_name(p) for p in below.index)})" if len(below) else "") + ". "
             + (f"På {d.plural(len(within), 'princip', 'principer')} är skillnaden mindre än osäkerheten i "
                "organisationens eget värde och räknas inte som en skillnad." if len(within) else ""))
@@ -362,7 +362,10 @@ def method(rep: OrganisationReport, pub: d.Publisher) -> None:
         "- Ingen organisations värde får gå att räkna fram som skillnaden mellan två visade grupper. Därför visas en "
         "grupp bara om den del av nästa vidare visade grupp som ligger utanför den är tom eller har minst "
         f"{m} organisationer. Regeln prövas för gruppen som helhet och för varje princip och dimension för sig, "
-        "eftersom en organisation kan sakna värde på en enskild princip.\n"
+        "eftersom en organisation kan sakna värde på en enskild princip. Regeln gäller det som kan räknas ut ur en "
+        "och samma rapport: varje organisationsrapport lämnar den egna organisationen utanför grupperna, så den som "
+        "har två organisationers rapporter kan räkna ut skillnaden mellan deras värden. Rapporten är avsedd för "
+        "organisationen själv.\n"
         "- Medelvärdet är medel av organisationernas värden; fördelningen är andelen av gruppens organisationer på "
         "varje mognadsnivå. Percentilen är en mittrang: 100 × (antal organisationer i gruppen med lägre värde + "
         "hälften av dem med samma värde) / antal organisationer i gruppen.\n"
