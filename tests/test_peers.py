@@ -378,3 +378,12 @@ def test_built_report_reveals_no_score_by_difference_nor_respondent_id(tmp_path)
         if f.is_file():
             m = pattern.search(f.read_bytes().decode("utf-8", errors="ignore"))
             assert m is None, f"respondent id {m.group(0)} in {f.relative_to(out)}"
+
+
+def test_panel_fingerprint_ignores_an_empty_peer_group_but_not_a_filled_one():
+    from dimios import synthetic
+
+    r = make_panel(TRAP).drop(columns=["peer_group"])
+    fp = synthetic.panel_fingerprint(r)
+    assert synthetic.panel_fingerprint(r.assign(peer_group=np.nan)) == fp
+    assert synthetic.panel_fingerprint(r.assign(peer_group="A")) != fp
