@@ -159,6 +159,9 @@ def test_on_the_synthetic_panel_the_checks_speak_of_the_method(built):
     assert "verklig förändring" not in text
     summary = text[text.index("## Sammanfattning"):]
     assert "prov på metoden, inte en bekräftelse av DiMiOS" in summary
+    claims = [v for v in built["verdicts"] if v["status"] != "range"]
+    n_ok = sum(v["status"] == "ok" for v in claims)
+    assert f"av de {len(claims)} egenskaper som den publicerade rapporten anger återfinns {n_ok} i panelen." in summary
     statuses = {v["status"] for v in built["verdicts"]}
     for status in statuses:
         assert chapter.STATUS_SYNTHETIC_SV[status] in summary

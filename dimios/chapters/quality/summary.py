@@ -23,18 +23,19 @@ def summary_section(ctx: ReportData, pub: d.Publisher, *results: dict) -> list[d
     n_na = sum(v["status"] == "na" for v in claims)
     n_range = len(verdicts) - len(claims)
     tested = len(claims) - n_na
-    counted = (f"{n_ok} av {len(claims)}"
-               + (f" ({n_na} kan inte prövas på dessa data, så {n_ok} av de {tested} som kan prövas)" if n_na else ""))
     ranges = (f" {'Ett mått jämförs' if n_range == 1 else f'{n_range} mått jämförs'} bara som spann bredvid det "
               "publicerade, eftersom rapporten anger det observerade spannet och ingen gräns." if n_range else "")
     if ctx.default_panel:
-        lead = (f"{ctx.mode_sv} Listan visar vad kontrollerna ger på den syntetiska panelen: {counted} av de "
-                "egenskaper som den publicerade rapporten anger återfinns i panelen. Eftersom panelen är gjord "
+        lead = (f"{ctx.mode_sv} Listan visar vad kontrollerna ger på den syntetiska panelen: av de {len(claims)} "
+                f"egenskaper som den publicerade rapporten anger återfinns {n_ok} i panelen"
+                + (f" ({n_na} kan inte prövas på dessa data)" if n_na else "") + ". Eftersom panelen är gjord "
                 "efter samma modell som kontrollerna prövar är det ett prov på metoden, inte en bekräftelse av "
                 "DiMiOS." + ranges)
     else:
-        lead = (f"{ctx.mode_sv} Jämfört med den publicerade rapporten stämmer {counted} påståenden fullt ut."
-                + ranges)
+        lead = (f"{ctx.mode_sv} Jämfört med den publicerade rapporten stämmer {n_ok} av {len(claims)} påståenden "
+                "fullt ut"
+                + (f"; {n_na} av dem kan inte prövas på dessa data, så {n_ok} av de {tested} som kan prövas stämmer"
+                   if n_na else "") + "." + ranges)
     pub.markdown("## Sammanfattning\n\n" + lead + "\n\n" + "\n".join(lines))
     if pub.dir is not None:  # machine-readable verdicts beside the tables (the list above is the display)
         pd.DataFrame(verdicts, columns=["claim", "result", "status"]).to_csv(
