@@ -102,3 +102,14 @@ def compare(computed: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
     diff["computed"] = a.stack(future_stack=True).values
     diff["published"] = b.stack(future_stack=True).values
     return diff
+
+
+def shown_share(rows, year: int, levels) -> int:
+    """The share (percent) at ``levels`` as a reader adds it up from a spread table: the sum of the
+    table's per-level shares rounded as shown (an empty cell, no organisation, counts 0). ``rows``:
+    one principle's rows of ``spread_wide`` indexed by year. Text beside the table uses this, so that
+    it says 91 % beside 88 % + 3 % even where the unrounded total rounds to 90 %."""
+    from dimios import display
+
+    return sum(int(display.num(rows.loc[year, f"level_{k}_pct"])) for k in levels
+               if rows.loc[year, f"level_{k}_n"] > 0)

@@ -24,7 +24,7 @@ def _prose(lad: dict) -> list[str]:
     """All text that must be our own words (links and reference titles are facts), as the chapter
     shows it: each level's risks and its recommendations run together, so a passage spanning two
     items counts too."""
-    out = [lad["definition"]]
+    out = [lad["definition"], *(lad.get("notes") or [])]
     for lv in lad["levels"]:
         out += [lv["title"], lv["description"], "; ".join(lv["risks"]), " ".join(lv["recommendations"]),
                 *(o["note"] for o in lv["own"] if o["note"])]
@@ -248,3 +248,11 @@ def test_general_ladder_reading_marked_on_the_page(tmp_path, monkeypatch):
     text = _shown(ladder.ladder_figure, tmp_path, monkeypatch)
     assert "läsningen av nivå 2 och 3" in text and "trappfiguren" in text and "är projektets egna" in text
     assert "projektets figur och stegnamn" in text and "projektets läsning" in text
+
+
+def test_infrastructure_note_on_the_word_system(tmp_path, monkeypatch):
+    from dimios.chapters import principle
+
+    text = _shown(lambda pub: principle.ladder_table("infrastruktur", pub), tmp_path, monkeypatch)
+    assert "*Anmärkning.* Trappan kallar infrastrukturens beståndsdelar för system" in text
+    assert "Anmärkning" not in _shown(lambda pub: principle.ladder_table("styrning", pub), tmp_path, monkeypatch)

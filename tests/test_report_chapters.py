@@ -229,9 +229,14 @@ def test_data_appendix_on_the_synthetic_panel(panel_ctx, panel_output):
     assert counts["minimal"].tolist() == [32, 146, 184, 320] == counts["organisations"].tolist()
     assert "−3,5, 0,0 eller +3,5 procentenheter" in text
     assert "**Justering.**" in text and "**Justeringen styr" in text
-    assert "Tabell 2.1 och 3.1 (Förvaltningsstyrning och Projektstyrning) är lika i varje cell men olika " \
-           "publicerade trendklasser (Förvaltningsstyrning positiv och Projektstyrning negativ)" in text
-    assert "Tabell 1.1 år 2020 och Tabell 1.1 år 2023 tappat sina kolumnplaceringar" in text
+    # the published tables are named as such: this report has a Tabell 2.1 and 3.1 of its own (issue 21)
+    assert "Den publicerade rapportens tabell 2.1 och 3.1 (Förvaltningsstyrning och Projektstyrning) är lika i " \
+           "varje cell men olika publicerade trendklasser (Förvaltningsstyrning positiv och Projektstyrning " \
+           "negativ)" in text
+    assert "den publicerade rapporten har tabell 1.1 år 2020 och tabell 1.1 år 2023 tappat sina kolumnplaceringar" \
+        in text
+    item = next(line for line in text.splitlines() if "**Identiska publicerade tabeller.**" in line)
+    assert not re.search(r"(?<!publicerade rapportens )\bTabell \d+\.1\b", item)
     part = data_notes.participation(r)
     assert part.sum() == n_org
     assert f"{display.count(part[1])} organisationer ett år" in text
@@ -424,3 +429,26 @@ EXPECTED_TABLES = {
                        "tbl-reconciliation-trends.csv"],
     "method": ["tbl-aggregation.csv", "tbl-instrument.csv"],
 }
+
+
+# ---------------------------------------------------------------- issue 21, item 4: the published content
+def test_published_content_outside_the_principle_chapters(panel_ctx, panel_output, tmp_path):
+    text = panel_output.text
+    facts = reference.facts()
+    assert f"*{facts['report']['title']}*" in text and facts["report"]["title"] == "Mognadstrappor för DiMiOS"
+    assert "det enda land i världen" in text
+    about = facts["about"]
+    assert "## Om författarna" in text and all(u in text for u in about["scdi"]["universities"])
+    assert f"omkring {about['scdi']['researchers_about']} forskare" in text
+    assert f"omkring {about['consortium']['researchers_about']} forskare" in text
+    assert "Arkitekturgemenskapen" in text and "Nacka kommun" in text
+    ladder_text = run([lambda c, p: ladder.introduction(p), ladder.usage_levels], panel_ctx, tmp_path).text
+    assert f"under {facts['usage_levels_analysis_year']}" in ladder_text and "eSam" in ladder_text
+    # every footnote outside the principle chapters (6-10, 33-39) is linked where its statement stands
+    numbers = sorted(n for s in facts["sources"].values() for n in s["footnotes"])
+    assert numbers == [6, 7, 8, 9, 10, 33, 34, 34, 35, 36, 37, 38, 39]
+    both = text + ladder_text
+    for key, s in facts["sources"].items():
+        assert f"]({s['url']})" in both, key
+    for key in ("invanare", "kollektiv", "handslaget"):
+        assert facts["sources"][key]["url"] in ladder_text, key

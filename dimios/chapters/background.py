@@ -12,7 +12,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, ladders, reference
-from dimios.chapters.common import heading, number_sv, title
+from dimios.chapters.common import heading, number_sv, source_link, title
 from dimios.context import ReportData
 
 
@@ -93,8 +93,8 @@ def background(ctx: ReportData, pub: d.Publisher) -> None:
         "genom automatisering eller genom nya arbetssätt.\n\n"
         "## Modellens ursprung\n\n"
         f"Modellen går tillbaka på ett uppdrag från {h['commission']['by']} år {h['commission']['year']}. Kommuner, "
-        "regioner och myndigheter skulle få ett forskningsbaserat stöd på vägen mot regeringens mål om en "
-        "offentlig sektor i världsklass på att använda digitaliseringens möjligheter. Forskare vid "
+        "regioner och myndigheter skulle få ett forskningsbaserat stöd på vägen mot regeringens "
+        "vision: Sverige ska vara bäst i världen på att använda digitaliseringens möjligheter. Forskare vid "
         f"{h['research']['by']} ledde arbetet {_years(h['research']['years'])}. Det gav "
         f"{number_sv(len(h['deliveries']))} rapporter:\n\n"
         f"{deliveries}\n\n"
@@ -102,13 +102,17 @@ def background(ctx: ReportData, pub: d.Publisher) -> None:
         "studierna visade att behovet fanns och att nyttan var stor lanserade "
         f"{h['tool']['by']} verktyget {h['tool']['year']}. År {h['scaling']['year']} inledde "
         f"{h['scaling']['by']} ett {h['scaling']['funding']}-finansierat projekt för att få fler kommuner och "
-        f"regioner att använda verktyget, och år {h['forum']['year']} bildades {h['forum']['name']}, som sedan dess "
-        "stöttar användningen på längre sikt.\n\n"
+        f"regioner att använda verktyget, och år {h['forum']['year']} bildades {h['forum']['name']} "
+        f"({source_link('kompetensforum', 'SKR om forumet')}), som sedan dess stöttar användningen på längre sikt. "
+        + ("Enligt rapporten är Sverige därmed det enda land i världen som har ett centralt och gemensamt stöd av "
+           "det här slaget, byggt på forskning och vetenskapligt prövat, för att skapa förutsättningar för "
+           "ändamålsenlig digitalisering." if f.get("only_country_with_central_support") else "")
+        + "\n\n"
         "## Modellens uppbyggnad\n\n"
         f"DiMiOS har {number_sv(n_dim)} dimensioner, {number_sv(n_cat)} kategorier och {number_sv(n_pr)} principer: "
         f"{dims}. Varje princip "
-        "motsvaras av ett påstående i enkäten. Digital förmåga gäller organisationens förmåga att förstå, gripa "
-        "och ställa om utifrån digitala möjligheter; digitalt arv gäller om befintlig IT, kompetens och styrning "
+        "motsvaras av ett påstående i enkäten. Digital förmåga gäller organisationens förmåga att förstå "
+        "digitala möjligheter, ta vara på dem och ställa om verksamheten efter dem; digitalt arv gäller om befintlig IT, kompetens och styrning "
         "gör digitala satsningar möjliga eller bromsar dem. En utförligare beskrivning av modellen finns i boken "
         f"*{ref['title']}* ({ref['authors']}, {ref['year']}, {ref['publisher']}).\n"
     )
@@ -139,8 +143,11 @@ def value_and_scope(ctx: ReportData, pub: d.Publisher) -> None:
         "också sina krav, och ett oförändrat värde kan då dölja en verklig förbättring. Att skapa rätt "
         "förutsättningar är därför ett mål som flyttar sig medan man närmar sig det.\n\n"
         "## Den här rapporten\n\n"
-        f"Rapporten som här återskapas beställdes av {rep['commissioned_by']} och skrevs av {rep['authors']}; "
-        f"den är daterad i {rep['place']} den {_date_sv(rep['date'])}. Tidigare gav verktyget generella "
+        f"Rapporten som här återskapas, *{rep['title']}*, beställdes av {rep['commissioned_by']} och skrevs av "
+        f"{rep['authors']}; den är daterad i {rep['place']} den {_date_sv(rep['date'])}. Beställningen kom sedan "
+        f"SKR mot slutet av {f['sources']['skr_2023']['year']} hade skärpt sitt fokus på digitalisering, som "
+        f"förbundet ser som nödvändig för att offentlig sektor ska klara sina utmaningar ({source_link('skr_2023')}). Tidigare gav "
+        "verktyget generella "
         "rekommendationer utifrån en "
         "organisations sammanvägda mognad; rapporten kompletterar dem med en mognadstrappa för varje princip, med "
         "kännetecken, risker och rekommendationer för varje steg, och med spridningen av organisationerna över "
@@ -148,7 +155,24 @@ def value_and_scope(ctx: ReportData, pub: d.Publisher) -> None:
         "Den här versionen byggs från svarsdata: varje tabell, figur och siffra i texten räknas fram när rapporten "
         "byggs, och trapporna är återgivna med egna ord. Antaganden som den publicerade rapporten inte redovisar, "
         f"som svarsskalan och poängsättningen, finns samlade i bilagan *{title('method')}*, och bilagan "
-        f"*{title('reconciliation')}* jämför resultaten med den publicerade rapportens tabeller."
+        f"*{title('reconciliation')}* jämför resultaten med den publicerade rapportens tabeller.\n\n"
+        + about_the_authors()
+    )
+
+
+def about_the_authors() -> str:
+    """The published report's "Om" page: the research environment and the consortium behind it."""
+    a = reference.facts()["about"]
+    scdi, df = a["scdi"], a["consortium"]
+    return (
+        "## Om författarna\n\n"
+        f"{scdi['name']} är ett samarbete mellan {d.join_sv(scdi['universities'])} med omkring "
+        f"{d.count(scdi['researchers_about'])} forskare. Miljön beskriver sig som en av de "
+        f"{number_sv(scdi['standing_among'])} starkaste i världen inom forskning om digital innovation och vill "
+        "stärka den digitala förmågan i både näringsliv och offentlig sektor. "
+        f"{df['name']} är ett strategiskt initiativ inom SCDI med omkring {d.count(df['researchers_about'])} "
+        "forskare. Konsortiet forskar nära praktiken, med målet att bidra till att välfärden kan klara sina "
+        "åtaganden, och inriktar sig på nya metoder för ändamålsenlig digitalisering."
     )
 
 

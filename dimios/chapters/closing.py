@@ -13,7 +13,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, reference, scoring, trends
-from dimios.chapters.common import heading, number_sv
+from dimios.chapters.common import heading, number_sv, source_link
 from dimios.context import ReportData
 
 
@@ -107,7 +107,11 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
         + f"När den publicerade rapporten skrevs hade kommuner, regioner och myndigheter använt DiMiOS i närmare "
         f"{number_sv(facts['closing']['years_of_use_about'])} år för att styra samtalet om digitalisering. Forskarna såg allt "
         "från en grundläggande till en avancerad användning, och de bedömde att allt fler organisationer närmade sig "
-        f"den avancerade änden, med stöd av {facts['history']['forum']['name']}. Här sammanfattas rapportens "
+        f"den avancerade änden, med stöd av {facts['history']['forum']['name']} "
+        f"({source_link('kompetensforum', 'SKR om forumet')}), och med märkbar effekt på förmågan att ställa om. "
+        "Som exempel nämner rapporten Arkitekturgemenskapen, som har byggt vidare på DiMiOS med en egen metod "
+        f"({source_link('arkitekturgemenskapen')}), och Nacka kommun, som kombinerar DiMiOS med mått på "
+        f"prestation i ett digitalt index ({source_link('nacka')}). Här sammanfattas rapportens "
         "avslutande resonemang. Där de säger något som data kan visa, står här siffror ur "
         + ("projektets syntetiska panel" if ctx.default_panel else "de data rapporten bygger på")
         + f" ({first}–{last}, {d.count(f['organisations'])} organisationer och {d.count(f['respondents'])} svar)"
@@ -159,10 +163,13 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
     pub.markdown(
         "## Digitalisering som förutsättning för annan omställning\n\n"
         "Forskarna ser att digitalisering alltmer förstås som det den i grunden är: något som gör andra "
-        "omställningar möjliga. Den demografiska utvecklingen och klimatkrisen är exempel på förändringar som "
-        "kräver nya förmågor, och utan hög digital mognad blir sådana omställningar svårare eller omöjliga. Ny "
+        "omställningar möjliga. Den demografiska utvecklingen "
+        f"({source_link('demografi')}) och klimatkrisen ({source_link('klimat')}) är exempel på förändringar som "
+        "kräver nya förmågor, och utan hög digital mognad blir sådana omställningar svårare eller omöjliga "
+        f"({source_link('mojliggorare')}). Ny "
         "teknik som generativ AI ställer dessutom högre krav på både infrastruktur och digital förmåga, och ju "
-        "snabbare tekniken utvecklas, desto dyrare blir det att inte kunna ändra sina förutsättningar.\n\n"
+        "snabbare tekniken utvecklas, desto dyrare blir det att inte kunna ändra sina förutsättningar "
+        f"({source_link('ai')}).\n\n"
         "## Ett styrningsarv att göra upp med\n\n"
         "Mot detta står verksamheter som är byggda för att hålla emot förändring, med en styrning som behandlar "
         "avvikelser som fel att rätta till. Rapporten menar att detta arv måste ersättas med förmågor som svarar "
@@ -173,7 +180,8 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
         "pågående arbetet med kollektiv digitalisering bland kommuner och regioner ses som direkt gynnsamt för "
         "mognaden. Forskarnas bedömning är att många organisationer har så stora brister i sina förutsättningar "
         "att samverkan är det enda realistiska alternativet. Den måste dock vara verklig och inte bara formell, "
-        "och dess former kommer att variera; pågående forskning om olika grader av kollektiv digitalisering ska "
+        f"något som tidigare studier visar att den inte alltid är ({source_link('ceremoniell')}). Formerna kommer "
+        "att variera, och pågående forskning om olika grader av kollektiv digitalisering ska "
         "kunna ge vägledning.\n\n"
         "## Forskning som bidrag\n\n"
         "Författarna avslutar med att arbetet med DiMiOS har format deras syn på forskning: dess värde ligger i "

@@ -80,3 +80,26 @@ def colophon_sv() -> str:
     return (f"Rapporten är byggd med dimios-report version {__version__} (`dimios --version`); den versionen, "
             "låsfilen `uv.lock` med varje pakets version och kontrollsumma och den BLAS som räknade står i "
             "`provenance.json`. Citera verktyget enligt `CITATION.cff`.")
+
+
+def source_link(key: str, text: str | None = None) -> str:
+    """A link to one of the published report's sources outside the principle chapters
+    (``sources`` in data/reference/published_report.yml), reading ``text`` (default: its source)."""
+    from dimios import reference
+
+    s = reference.facts()["sources"][key]
+    return f"[{text or s['source']}]({s['url']})"
+
+
+def chapter_link(notebook: str, text: str | None = None) -> str:
+    """A link to the chapter of the national report made by ``notebook``, reading ``text`` (default: the
+    chapter's title); plain text when the report has no such chapter."""
+    sec = next((s for s in sections.national_sections() if s.notebook == notebook), None)
+    if sec is None:
+        return text or notebook
+    return f"[{text or sec.title}]({sec.id}.html)"
+
+
+#: The overview's section on level shares against the mean; every principle page where the two
+#: measures part points to it.
+SPREAD_MEAN_HEADING = "Nivåfördelning och medelvärde"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, reference, synthetic
-from dimios.chapters.common import DATA_APPENDIX, heading, title
+from dimios.chapters.common import DATA_APPENDIX, chapter_link, heading, title
 from dimios.context import ReportData
 
 CLASS_SV = {"negative": "negativ", "stable": "stabil", "positive": "positiv"}
@@ -82,10 +82,11 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
     pub.markdown(
         heading(ctx, "Om data", "{#" + DATA_APPENDIX + "}")
         + "DiMiOS svarsdata på respondentnivå är inte offentliga. För att rapporten ändå ska kunna byggas, prövas och "
-        "granskas följer projektet med en syntetisk panel som kommandot `dimios synth` skapar (frö "
-        f"{p['seed']}); alla parametrar och mål står i `dimios/synthetic.yml`. Organisationerna heter "
+        "granskas följer projektet med en syntetisk panel, skapad av ett program i projektet med ett fast frö, så "
+        f"att den blir densamma varje gång ({chapter_link('method.ipynb', 'metodbilagan')} beskriver hur). "
+        "Organisationerna heter "
         f"{d.join_sv(f'`{v}…`' for v in p['id_prefix'].values())} och respondenterna `SYN-år-nummer`, så att "
-        "ursprunget syns i varje rad. Med egna data (`dimios build --data FIL`) ersätts den här bilagan av en "
+        "ursprunget syns i varje rad. När rapporten byggs på egna data ersätts den här bilagan av en "
         "beskrivning av de data som lästes."
     )
 
@@ -206,7 +207,8 @@ def shortcomings(ctx: ReportData, pub: d.Publisher, counts: pd.DataFrame, cal: d
             verdict = ("men olika publicerade trendklasser ("
                        + d.join_sv(f"{m.name_sv} {CLASS_SV[reference.trend_class(m.id)]}" for m in members) + ")"
                        if len(classes) > 1 else "och samma publicerade trendklass")
-            groups.append(f"Tabell {d.join_sv(tables)} ({d.join_sv(m.name_sv for m in members)}) är lika i varje "
+            groups.append(f"Den publicerade rapportens tabell {d.join_sv(tables)} ({d.join_sv(m.name_sv for m in members)}) "
+                          f"är lika i varje "
                           f"cell {verdict}")
         items.append(
             "**Identiska publicerade tabeller.** " + "; ".join(groups) + ". Panelen återger båda, men eftersom "
@@ -214,7 +216,7 @@ def shortcomings(ctx: ReportData, pub: d.Publisher, counts: pd.DataFrame, cal: d
             "inom stegen. Det kan tyda på att en av tabellerna har kopierats fel i den publicerade rapporten.")
     inferred = reference.inferred_rows()
     if len(inferred):
-        rows = d.join_sv(f"Tabell {t} år {y}" for t, y in inferred[["table", "year"]].itertuples(index=False))
+        rows = d.join_sv(f"tabell {t} år {y}" for t, y in inferred[["table", "year"]].itertuples(index=False))
         items.append(
             f"**Tolkade kolumner.** I textversionen av den publicerade rapporten har {rows} tappat sina "
             "kolumnplaceringar: raden visar två tal utan att det framgår vilka steg de hör till. Projektet läser "

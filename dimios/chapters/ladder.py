@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dimios import display as d
-from dimios import ladders, trends
-from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, heading, style
+from dimios import ladders, reference, trends
+from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, heading, source_link, style
 from dimios.context import ReportData
 
 
@@ -19,7 +19,13 @@ def introduction(pub: d.Publisher, ctx: ReportData | None = None) -> None:
         f"- **{ax['changeability']['name']}** – från *{ax['changeability']['low']}* till "
         f"*{ax['changeability']['high']}*. {ax['changeability']['description']}\n"
         f"- **{ax['scope']['name']}** – från *{ax['scope']['low']}* till *{ax['scope']['high']}*. "
-        f"{ax['scope']['description']}\n"
+        f"{ax['scope']['description']}\n\n"
+        "Den publicerade rapporten stöder den andra axeln på tre sätt. Digitaliseringen ställer krav på samverkan "
+        f"både mellan organisationer och med invånarna ({source_link('invanare')}). Forskning om kollektiv "
+        "digitalisering visar att en styrning som riktas utåt ger tydliga vinster jämfört med en som bara ser till "
+        f"den egna organisationen ({source_link('kollektiv')}). Och med initiativ som kommunernas gemensamma "
+        f"handslag om digitalisering ({source_link('handslaget')}), en lång vana vid samverkan i kluster och "
+        "samarbeten som eSam ser rapporten det som självklart att gå vidare mot en kollektiv digitalisering.\n"
     )
 
 
@@ -101,7 +107,10 @@ def usage_levels(ctx: ReportData, pub: d.Publisher) -> None:
         illustration = ""
         who = f"Av de {d.count(n)} organisationer som mätt {trends.years_sv(years)} hade "
     pub.markdown(
-        "Den publicerade rapporten konstaterar att fördelningen över användningsnivåerna ännu inte är känd. "
+        "Den publicerade rapporten konstaterar att fördelningen över användningsnivåerna ännu inte är känd, och "
+        "att forskningskonsortiet skulle analysera den under "
+        f"{reference.facts()['usage_levels_analysis_year']}, för att stödja organisationernas arbete med "
+        "förutsättningarna för digitalisering. "
         "Mäthistoriken kan ge en första, grov bild: en organisation som har mätt två år i följd använder "
         "verktyget minst årligen, medan en organisation som bara har mätt en gång, eller med uppehåll, använder "
         "det sporadiskt.\n\n" + illustration + who

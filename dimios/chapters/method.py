@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, scoring, sections, trends
+from dimios import instrument, scoring, sections, synthetic, trends
 from dimios.chapters.common import ORGANISATION_TYPES_NOTE, colophon_sv, heading
 from dimios.context import ReportData
 
@@ -126,6 +126,9 @@ def reproducibility(ctx: ReportData, pub: d.Publisher) -> None:
         "till rapporten. Samma data och parametrar ger samma tabeller byte för byte. Bredvid rapporten finns "
         "`provenance.json` med kontrollsumma för indata, parametrarna för varje avsnitt, programversioner och "
         "git-version, och i mappen `tables/` varje tabell som CSV.\n\n"
-        "Kommandot `make report` bygger rapporten på standarddata; `dimios build --data FIL` bygger den på egna data.\n\n"
+        "Kommandot `make report` bygger rapporten på standarddata; `dimios build --data FIL` bygger den på egna data. "
+        "Med `dimios build -P exclude_careless=true` byggs den utan de svar som kvalitetskontrollen bedömer som "
+        f"slarviga. Den syntetiska panelen skapas med `dimios synth` (frö {synthetic.params()['seed']}); alla dess "
+        "parametrar och mål står i `dimios/synthetic.yml`.\n\n"
         + colophon_sv()
     )

@@ -411,7 +411,7 @@ def careless_section(rep: OrganisationReport, pub: d.Publisher) -> None:
         "# Egen kvalitetskontroll\n\n## Slarviga svar\n\n"
         "Varje svar bedöms av fem algoritmer (längsta rad av samma svar, variation inom personen, "
         "Mahalanobis-avstånd, jämn–udda-konsistens och psykometriska synonymer); ett svar räknas som slarvigt när "
-        "minst tre av fem flaggar det. Rapporten kan byggas utan dessa svar med parametern `exclude_careless=true`."
+        "minst tre av fem flaggar det. Rapporten kan också byggas utan dessa svar; bilagan om metod beskriver hur."
     )
     cs = rep.careless_share
     if cs.empty:
@@ -541,6 +541,8 @@ def reproducibility(rep: OrganisationReport, pub: d.Publisher) -> None:
         "`provenance.json` (kontrollsumma för indata, parametrar och programversioner) och mappen `tables/` med "
         "varje tabell som CSV. Kommandot är\n\n"
         f"```\ndimios build --data FIL --organisation {rep.organisation}\n```\n\n"
+        "Med tillägget `-P exclude_careless=true` byggs rapporten utan de svar som kvalitetskontrollen bedömer som "
+        "slarviga.\n\n"
         + colophon_sv()
     )
     rows = [{"Avsnitt": s.title, "Anteckningsbok": f"notebooks/{s.notebook}"} for s in secs]

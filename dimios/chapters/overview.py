@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, plots, scoring, trends
-from dimios.chapters.common import heading, source_sv
+from dimios import instrument, plots, reference, scoring, spread, trends
+from dimios.chapters.common import SPREAD_MEAN_HEADING, heading, source_sv
 from dimios.context import ReportData
 
 def _threshold(threshold) -> float:
@@ -46,6 +46,12 @@ def _public_note(ctx: ReportData) -> str:
 
 
 # ---------------------------------------------------------------- 1. headline figures
+def _from_to(a: float, b: float, decimals: int = 1) -> str:
+    """'från 44,8 % till 46,6 %', or 'oförändrat 49,3 %' when the two read the same."""
+    x, y = d.pct(a, decimals), d.pct(b, decimals)
+    return f"oförändrat {y}" if x == y else f"från {x} till {y}"
+
+
 def headline_section(ctx: ReportData, pub: d.Publisher) -> None:
     """Title, organisations and respondents per year and in total, national means per year."""
     inst = instrument.load()
@@ -85,8 +91,8 @@ def headline_section(ctx: ReportData, pub: d.Publisher) -> None:
             f"{national} – medel av organisationernas poäng, där varje organisation väger lika – "
             f"för digital förmåga var {d.pct(means.loc[first, dim_f], 1)} år {first} och "
             f"{d.pct(means.loc[last, dim_f], 1)} år {last}, för digitalt arv {d.pct(means.loc[first, dim_a], 1)} och "
-            f"{d.pct(means.loc[last, dim_a], 1)}, och den totala mognaden gick från "
-            f"{d.pct(means.loc[first, 'overall'], 1)} till {d.pct(means.loc[last, 'overall'], 1)}."
+            f"{d.pct(means.loc[last, dim_a], 1)}, och den totala mognaden var "
+            f"{d.pct(means.loc[first, 'overall'], 1)} år {first} och {d.pct(means.loc[last, 'overall'], 1)} år {last}."
         )
     if len(years) > 2:
         low = int(means["overall"].idxmin())
@@ -115,14 +121,62 @@ def headline_section(ctx: ReportData, pub: d.Publisher) -> None:
               "Organisationer och respondenter per år och totalt (distinkta organisationer), och nationella "
               "medelvärden för de två dimensionerna och den totala mognaden", csv=csv)
     fig = plots.means_over_time(means)
-    alt = (f"Linjediagram över nationella medelvärden {span}: digital förmåga från "
-           f"{d.pct(means.loc[first, dim_f], 1)} till {d.pct(means.loc[last, dim_f], 1)}, digitalt arv från "
-           f"{d.pct(means.loc[first, dim_a], 1)} till {d.pct(means.loc[last, dim_a], 1)} och total mognad från "
-           f"{d.pct(means.loc[first, 'overall'], 1)} till {d.pct(means.loc[last, 'overall'], 1)}.")
+    if first == last:
+        alt = (f"Diagram över nationella medelvärden {span}: digital förmåga {d.pct(means.loc[last, dim_f], 1)}, "
+               f"digitalt arv {d.pct(means.loc[last, dim_a], 1)} och total mognad "
+               f"{d.pct(means.loc[last, 'overall'], 1)}.")
+    else:
+        alt = (f"Linjediagram över nationella medelvärden {span}: digital förmåga "
+               f"{_from_to(means.loc[first, dim_f], means.loc[last, dim_f])}, digitalt arv "
+               f"{_from_to(means.loc[first, dim_a], means.loc[last, dim_a])} och total mognad "
+               f"{_from_to(means.loc[first, 'overall'], means.loc[last, 'overall'])}.")
     pub.figure(fig, "overview-means", f"Nationella medelvärden per år {span}", alt)
 
 
 # ---------------------------------------------------------------- 2. distributions
+def dimension_levels(pos: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Per dimension: the share of organisations (percent) at each maturity level of its dimension score in
+    ``year``, the most common level and the share at the levels the published section 2.4 names."""
+    inst = instrument.load()
+    published = reference.facts()["dimension_levels"]
+    cur = pos.xs(year, level="year")
+    rows = []
+    for dim in inst.dimensions:
+        lv = scoring.to_levels(cur[dim.id]).dropna().astype(int)
+        share = lv.value_counts(normalize=True).reindex(range(1, inst.scoring.n_levels + 1), fill_value=0) * 100
+        pub_levels = [int(k) for k in published[dim.id]]
+        rows.append({"dimension": dim.id, **{f"level_{k}_pct": float(share[k]) for k in share.index},
+                     "modal_level": int(share.idxmax()), "published_levels": pub_levels,
+                     "published_share": float(share[pub_levels].sum())})
+    return pd.DataFrame(rows).set_index("dimension")
+
+
+def dimension_levels_text(pos: pd.DataFrame, year: int) -> str:
+    """The published section 2.4 on the levels of the two dimensions, beside the data."""
+    inst = instrument.load()
+    tab = dimension_levels(pos, year)
+
+    def levels_sv(ks, joiner: str) -> str:
+        ks = [str(k) for k in ks]
+        return "nivå " + (f" {joiner} ".join(ks) if len(ks) < 3 else ", ".join(ks[:-1]) + f" {joiner} " + ks[-1])
+
+    said = d.join_sv(f"{inst.dimension(k).name_sv.lower()} kring {levels_sv(r['published_levels'], 'och')}"
+                     for k, r in tab.iterrows())
+    seen = "; ".join(
+        f"{d.pct(r['published_share'])}{' av organisationerna' if i == 0 else ''} på "
+        f"{levels_sv(r['published_levels'], 'eller')} i {inst.dimension(k).name_sv.lower()}, "
+        + (f"den vanligaste nivån" if r["published_levels"] == [r["modal_level"]] else
+           f"med nivå {r['modal_level']} som vanligast ({d.pct(r[f'level_{r.modal_level}_pct'])})")
+        for i, (k, r) in enumerate(tab.iterrows()))
+    agree = [k for k, r in tab.iterrows() if r["modal_level"] in r["published_levels"]]
+    verdict = ("Den vanligaste nivån ligger alltså där den publicerade rapporten placerar båda dimensionerna."
+               if len(agree) == len(tab) else
+               "Den vanligaste nivån ligger utanför den publicerade beskrivningen för "
+               + d.join_sv(inst.dimension(k).name_sv.lower() for k in tab.index if k not in agree) + ".")
+    return (f"Den publicerade rapporten placerar dimensionerna så här: {said}. I dessa data ({year}; nivån räknad "
+            f"från dimensionspoängen med samma gränser som för principerna) låg {seen}. {verdict}")
+
+
 def distribution_section(ctx: ReportData, pub: d.Publisher) -> None:
     """Density per year of the two dimension scores and the förmåga x arv plane with the quadrant types."""
     inst = instrument.load()
@@ -149,7 +203,7 @@ def distribution_section(ctx: ReportData, pub: d.Publisher) -> None:
         "Täthetskurvorna visar hur organisationernas poäng på de två dimensionerna fördelar sig varje år; en kurva "
         "som flyttas åt höger betyder högre mognad, en bredare kurva större skillnader mellan organisationerna. "
         f"Medianen (undre och övre kvartil inom parentes) {'var' if first == last else 'gick'} för {d.join_sv(parts)}."
-        + _public_note(ctx)
+        + _public_note(ctx) + "\n\n" + dimension_levels_text(pos, last)
     )
     fig = plots.density_by_year(pos)
     span = trends.years_sv(years)
@@ -249,7 +303,7 @@ def change_section(ctx: ReportData, pub: d.Publisher, tolerance: float = trends.
         f"I jämförelsen ingår {d.count(n_org)} organisationer och {d.count(len(changes))} par av på varandra följande "
         "mätningar"
         + (f" (varav {d.count(gaps)} par med ett eller flera års uppehåll)" if gaps else "")
-        + f", bara organisationsår med minst {d.count(ctx.privacy_threshold)} respondenter. "
+        + f"; bara organisationsår med minst {d.count(ctx.privacy_threshold)} respondenter räknas. "
         f"Av alla förflyttningar var {d.pct(tot['improved'])} förbättringar, {d.pct(tot['steady'])} oförändrade och "
         f"{d.pct(tot['declined'])} försämringar; medianavståndet var {d.num(tot['median_distance'], 1)} "
         f"procentenheter. Andelen förbättrade var {d.join_sv(per)}."
@@ -380,7 +434,7 @@ def uncertainty_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame |
         f"mättes {d.count(n_same)} även {first}. En del av en förändring kan därför bero på vilka som mäts "
         "(sammansättningen) snarare än på att organisationerna har ändrats. Jämförelsen i "
         f"{pub.ref('fig', 'overview-composition')} räknar trenden "
-        f"också bara för de {d.count(n_same)} organisationer som mättes båda åren (i bootstrapen "
+        f"också bara för de {d.count(n_same)} organisationer som mättes båda åren (i omsamplingen "
         f"dras då samma organisationer båda åren). Den totala mognaden ändrades med {d.signed(d_all, 1)} procentenheter "
         f"för alla organisationer och {d.signed(d_same, 1)} för samma organisationer. "
         f"{d.count(int(same_class.sum()))} av {len(tr)} principer får samma trendklass i båda beräkningarna"
@@ -416,6 +470,20 @@ def uncertainty_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame |
 
 
 # ---------------------------------------------------------------- 7. method note
+def open_questions(ctx: ReportData, pub: d.Publisher) -> None:
+    """The question the published section 2.4 closes with: which measures lie behind the trends."""
+    pub.markdown(
+        "## Vilka insatser ligger bakom?\n\n"
+        "Den publicerade rapporten avslutar sin översikt med en fråga snarare än ett svar: vilka konkreta åtgärder "
+        "har organisationerna vidtagit för att stärka principerna, och har de räckt? Eftersom varje princip "
+        "beskriver en nödvändig förutsättning för att få nytta av digitalisering, frågar rapporten också hur "
+        "arbetet med förutsättningarna byggs in i organisationernas digitaliseringsstrategier och övriga "
+        "strategiska arbete. Som ett sätt att ta reda på det föreslår den att strategier, planer och policyer "
+        "granskas: siktar de på vad digitaliseringen ska leverera, på att skapa förutsättningarna för den, eller "
+        "på båda? Enkätsvaren i den här rapporten kan inte besvara frågan; den kräver att dokumenten själva läses."
+    )
+
+
 def method_note(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame | None = None,
                 threshold: float | None = None, reps: int | None = None, seed: int | None = None) -> None:
     """How the trend is defined."""
@@ -455,14 +523,20 @@ def spread_vs_mean_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFram
     sc = instrument.load().scoring
     upper_sv = f"nivå {sc.n_levels - 1} eller {sc.n_levels}"
     share_thr = d.num(trends.LEVEL_SHARE_THRESHOLD)
-    dis = sv[sv["disagree"]]
+    dis = sv[sv["disagree"]].copy()
+    upper = (sc.n_levels - 1, sc.n_levels)
+    wide = spread.spread_wide(ctx.org_scores)
+    for pid in dis.index:  # the shares as each principle's spread table adds them up (rounded per level)
+        rows = wide[wide["principle"] == pid].set_index("year")
+        dis.loc[pid, "high_first"] = spread.shown_share(rows, int(dis.loc[pid, "first_year"]), upper)
+        dis.loc[pid, "high_last"] = spread.shown_share(rows, int(dis.loc[pid, "last_year"]), upper)
 
     def item(pid, r) -> str:
         return (f"{instrument.load().principle(pid).name_sv} ({_class_sv(r['trend'])} {d.signed(r['change'], 1)}; "
                 f"{upper_sv}: {_arrow(r['high_first'], r['high_last'])})")
 
     text = (
-        "## Nivåfördelning och medelvärde\n\n"
+        f"## {SPREAD_MEAN_HEADING}\n\n"
         "Trendklassen bygger på principens medelvärde, spridningstabellerna på hur många organisationer som "
         f"ligger på varje nivå. De två måtten behöver inte följas åt: andelen på {upper_sv} räknar bara "
         f"organisationer över den antagna gränsen {d.pct(sc.cut_points[-2])}, medan medelvärdet påverkas av alla "

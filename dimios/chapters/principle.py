@@ -7,7 +7,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, ladders, sections, spread, trends
-from dimios.chapters.common import LEVEL_COLOURS, style
+from dimios.chapters.common import LEVEL_COLOURS, SPREAD_MEAN_HEADING, chapter_link, style
 from dimios.chapters.common import heading as chapter_heading
 from dimios.chapters.common import source_sv
 from dimios.context import ReportData
@@ -55,6 +55,8 @@ def ladder_table(principle_id: str, pub: d.Publisher) -> None:
                  f"för att ta nästa steg. {LEVEL_NAMES_NOTE.format(example=lad['levels'][0]['title'])}")
     pub.table(pd.DataFrame(rows), "ladder", f"Mognadstrappa för {p.name_sv.lower()}: kännetecken, risker och "
               "rekommendationer per nivå", align="llll")
+    for note in lad.get("notes") or []:  # the published report's footnotes on the ladder itself
+        pub.markdown(f"*Anmärkning.* {note.strip()}")
     own = ladders.own_items(principle_id)
     if own:
         field_sv = {"risks": "risken", "recommendations": "rekommendationen"}
@@ -208,12 +210,15 @@ def mean_and_trend(ctx: ReportData, principle_id: str, pub: d.Publisher, thresho
         pub.table(table, "mean", f"{mean_sv}, {name} (medel av organisationernas poäng)", csv=csv)
         pub.markdown(
             f"{source_sv(ctx, capital=True)} omfattar bara år {last}. Medelvärdet för {name} var då {d.pct(means.loc[last], 1)}, och "
-            f"{d.pct(_share(rows, last, upper))} av organisationerna låg på {upper_sv}. {low_text} "
+            f"{d.pct(spread.shown_share(rows, last, upper))} av organisationerna låg på {upper_sv}. {low_text} "
             "En förändring över tid, och därmed en trendklass, kräver data från minst två år."
         )
         return
 
-    tr = trends.spread_vs_mean(ctx.org_scores, threshold=thr).loc[principle_id]
+    tr = trends.spread_vs_mean(ctx.org_scores, threshold=thr).loc[principle_id].copy()
+    # the shares as the spread table above adds up (rounded per level)
+    tr["high_first"] = spread.shown_share(rows, int(tr["first_year"]), upper)
+    tr["high_last"] = spread.shown_share(rows, int(tr["last_year"]), upper)
     pub.markdown(f"## {mean_sv} och trend")
     pub.table(table, "mean", f"{mean_sv} per år, {name} (medel av organisationernas poäng)", csv=csv)
     direction = {"negative": "minskat", "positive": "ökat", "stable": "legat i stort sett still"}[tr["trend"]]
@@ -229,10 +234,16 @@ def mean_and_trend(ctx: ReportData, principle_id: str, pub: d.Publisher, thresho
     else:
         verb = "steg" if tr["high_last"] > tr["high_first"] else "sjönk"
         share_text = f"Andelen organisationer på {upper_sv} {verb} från {h0} år {first} till {h1} år {last}."
+    if d.num(tr["first_mean"], 1) == d.num(tr["last_mean"], 1):
+        mean_text = (f"Mellan {first} och {last} var medelvärdet för {name} i {source_sv(ctx)} oförändrat "
+                     f"{d.pct(tr['last_mean'], 1)} ({pub.ref('tbl', 'mean')}).")
+    else:
+        mean_text = (f"Mellan {first} och {last} har medelvärdet för {name} i {source_sv(ctx)} {direction} "
+                     f"({pub.ref('tbl', 'mean')}), "
+                     f"från {d.pct(tr['first_mean'], 1)} till {d.pct(tr['last_mean'], 1)} "
+                     f"({d.signed(tr['change'], 1)} procentenheter).")
     text = (
-        f"Mellan {first} och {last} har medelvärdet för {name} i {source_sv(ctx)} {direction} ({pub.ref('tbl', 'mean')}), från "
-        f"{d.pct(tr['first_mean'], 1)} till {d.pct(tr['last_mean'], 1)} "
-        f"({d.signed(tr['change'], 1)} procentenheter).{gap_text} Med gränsen ±{d.num(thr, 0)} procentenheter "
+        f"{mean_text}{gap_text} Med gränsen ±{d.num(thr, 0)} procentenheter "
         f"klassas utvecklingen som **{trends.CLASS_SV[tr['trend']]}**. {share_text} {low_text}"
     )
     if tr["disagree"]:
@@ -260,7 +271,9 @@ def disagreement_sentence(tr: pd.Series) -> str:
         "nära gränsen kan passera den åt ena hållet samtidigt som poängen längre från gränsen rör sig åt det "
         "andra. "
         + composition_sentence(tr)
-        + " Båda måtten bör därför läsas tillsammans."
+        + " Båda måtten bör därför läsas tillsammans. Kapitlet "
+        + chapter_link("overview.ipynb")
+        + f" samlar alla principer där måtten går isär, i avsnittet ”{SPREAD_MEAN_HEADING}”."
     )
 
 

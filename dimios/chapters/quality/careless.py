@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dimios import display as d
-from dimios.chapters.common import style
+from dimios.chapters.common import chapter_link, style
 from dimios.chapters.quality.common import (
     CLAIMS, FLAG_COLOUR, INDEX_NAMES, INDEX_PROSE, OK_COLOUR, _WORDS, _f, _round, _single_thread, _verdict,
 )
@@ -185,7 +185,7 @@ def careless_section(ctx: ReportData, pub: d.Publisher, truth: str | Path = "") 
                  f"kapitlet analyserar de återstående {d.count(len(ctx.responses))} svaren.")
     else:
         text += ("De slarviga svaren ingår i resten av kapitlet och i rapportens övriga resultat; rapporten kan byggas "
-                 "utan dem (parametern `exclude_careless`).")
+                 f"också utan dem ({chapter_link('method.ipynb', 'metodbilagan')} beskriver hur).")
     pub.markdown(text)
 
     table = pd.DataFrame({
@@ -224,7 +224,7 @@ def careless_section(ctx: ReportData, pub: d.Publisher, truth: str | Path = "") 
             "### Kontroll av metoden på syntetiska data\n\n"
             "Underlaget är syntetiskt, och i det finns respondenter som med avsikt svarar slarvigt. Det gör det "
             "möjligt att pröva själva metoden: hur många av de inplanterade slarviga svaren hittar omröstningen "
-            "(täckning, *recall*), och hur stor andel av de flaggade svaren är verkligen inplanterade "
+            "(täckning), och hur stor andel av de flaggade svaren är verkligen inplanterade "
             "(*precision*)? Resultatet gäller metoden på dessa data, inte slarvigheten bland verkliga respondenter. "
             f"Av {d.count(int(planted.sum()))} inplanterade slarviga svar hittade omröstningen "
             f"{d.count(int(vote['tp']))} (täckning {_f(vote['recall'])}); av de {d.count(int(vote['tp'] + vote['fp']))} "

@@ -47,7 +47,7 @@ MODEL_NAMES = {
 }
 STEP_NAMES = {"configural": "Konfigural", "metric": "Metrisk", "scalar": "Skalär"}
 INDEX_NAMES = {
-    "longstring": "Längsta rad (longstring)",
+    "longstring": "Längsta följd av lika svar (longstring)",
     "irv": "Svarsvariation (IRV)",
     "mahad": "Mahalanobis D²",
     "evenodd": "Jämn–udda-konsistens",

@@ -188,8 +188,8 @@ def cfa_section(ctx: ReportData, pub: d.Publisher) -> dict:
         text += ("\n**Skattningen konvergerade inte för " + d.join_sv(MODEL_NAMES[m] for m in fit.index
                                                                        if not fit.loc[m, "converged"]) + ".**\n")
     if bad and good:
-        text += ("\nKategorimodellerna beskriver data väl, men att föra principerna direkt till två dimensioner "
-                 "utan kategorierna räcker inte. Den publicerade gränsen uppfylls alltså av modell "
+        text += ("\nKategorimodellerna beskriver data väl, men en modell där principerna laddar direkt på två "
+                 "dimensioner, utan kategorierna, räcker inte. Den publicerade gränsen uppfylls alltså av modell "
                  + d.join_sv(MODEL_NAMES[m][:3] for m in good) + "."
                  if set(good) >= {"b_categories"} and "a_dimensions" in bad else "")
     pub.markdown(text)

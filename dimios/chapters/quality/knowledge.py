@@ -80,7 +80,12 @@ def knowledge_section(ctx: ReportData, pub: d.Publisher) -> dict:
         "## Kunskapsnivå\n\n"
         f"En respondent kan svara ”{dont_know}” eller lämna ett påstående obesvarat, till exempel när kunskapen om "
         "principen saknas i den egna rollen. Båda räknas här som en kunskapslucka. Andelen säger inte varför "
-        "kunskapen saknas, men visar var i instrumentet och hos vilka respondenter luckorna finns."
+        "kunskapen saknas, men visar var i instrumentet och hos vilka respondenter luckorna finns.\n\n"
+        "Den publicerade rapporten tolkar luckorna försiktigt. Utan fördjupade studier går det inte att säga vad de "
+        "beror på, men de kan vara ett tecken på låg mognad i principen: det som organisationen inte arbetar med "
+        "känner respondenterna inte heller till. Att fler svarar på alla påståenden med tiden kan i sin tur bero på "
+        "att organisationerna blir bättre på att välja respondenter som har något att säga om principerna, och på "
+        "att kunskapen om området växer."
     )
     text = (
         f"Andelen respondenter som svarade på alla {len(items)} påståenden var "

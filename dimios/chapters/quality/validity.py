@@ -57,7 +57,7 @@ def validity_section(ctx: ReportData, pub: d.Publisher) -> dict:
                      f"(g = {_f(r['hedges_g'], 2)}, {_effect_label(r['hedges_g'])} effekt, {_p(r['p_welch'])})")
     all_apart = all(apart.values())
     g_max = float(kg["hedges_g"].abs().max())
-    size = {"försumbar": "försumbara", "liten": "små", "medelstor": "medelstora", "stor": "stora"}[_effect_label(g_max)]
+    size = _effect_label(g_max)  # försumbar, liten, medelstor or stor: the largest difference's size
     mixed_sign = bool((kg["difference"] > 0).any() and (kg["difference"] < 0).any())
     pub.markdown(
         "## Validitet: kända grupper\n\n"
@@ -69,7 +69,7 @@ def validity_section(ctx: ReportData, pub: d.Publisher) -> dict:
            "(Welch-test, och konfidensintervallet för g innehåller inte noll), "
            + _agrees(ctx, "i linje med den publicerade rapporten",
                      "vilket i panelen följer av att involvering är en av de effekter den är dragen med")
-           + f"; skillnaderna är dock högst {size} (största |g| = {_f(g_max, 2)})."
+           + f"; även den största skillnaden är dock {size} (|g| = {_f(g_max, 2)})."
            if all_apart else
            "**Grupperna skiljer sig inte säkert åt i " + d.join_sv(_name(g).lower() for g in kg.index if not apart[g])
            + ".**")
@@ -82,5 +82,5 @@ def validity_section(ctx: ReportData, pub: d.Publisher) -> dict:
                     for g in kg.index)
     status = "ok" if all_apart else "partly" if any(apart.values()) else "no"
     return {"table": kg, "apart": apart,
-            "verdicts": [_verdict(CLAIMS["known_groups"], res + (f" (högst {size} effekter)" if all_apart else ""),
+            "verdicts": [_verdict(CLAIMS["known_groups"], res + (f" (den största effekten {size})" if all_apart else ""),
                                   status)]}
