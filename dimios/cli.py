@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Optional
@@ -124,6 +125,28 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised through a subpro
     raise _Terminated()
 
 
+def _parameters(build_mod, given: list[str]) -> dict:
+    """``{name: text}`` of the ``-P name=value`` options; a name given twice is refused (whatever the
+    parameter), since which of the two values was meant cannot be known."""
+    params: dict = {}
+    for text in given:
+        name, value = build_mod.parse_parameter(text)
+        name = name.strip()
+        if name in params:
+            raise build_mod.UsageError(f"-P {name} given twice ({name}={params[name]} and {name}={value}); "
+                                       "give each parameter once")
+        params[name] = value
+    return params
+
+
+def _nothing_written(err: BaseException) -> str:
+    """What a failed build left: the previous report when there was one (the build marks its errors
+    with ``previous_report``), else nothing."""
+    if getattr(err, "previous_report", False):
+        return "the previous report is unchanged."
+    return "no report was written."
+
+
 @app.command()
 def build(
     data: Optional[Path] = typer.Option(None, help="Respondent data; default: the synthetic panel."),
@@ -151,11 +174,11 @@ def build(
 
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        params = dict(build_mod.parse_parameter(p) for p in parameter)
+        params = _parameters(build_mod, parameter)
         opts = build_mod.BuildOptions(
             data=data, out=out or paths.REPORT, parameters=params, mapping=mapping, jobs=jobs,
             use_cache=not no_cache, quarto=None if no_quarto else "auto",
-            command_line=" ".join(["dimios", *sys.argv[1:]]), organisation=organisation, pdf=not no_pdf,
+            command_line=shlex.join(["dimios", *sys.argv[1:]]), organisation=organisation, pdf=not no_pdf,
         )
         index = build_mod.build(opts)
     except build_mod.UsageError as err:
@@ -163,18 +186,18 @@ def build(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except build_mod.BuildError as err:
         text = str(err)  # one line when the cause fits on one (a failing Quarto says more)
-        typer.echo(f"build failed: {text}" + ("\nthe previous report is unchanged." if "\n" in text
-                                               else "; the previous report is unchanged."), err=True)
+        left = _nothing_written(err)
+        typer.echo(f"build failed: {text}" + (f"\n{left}" if "\n" in text else f"; {left}"), err=True)
         raise typer.Exit(1) from None
     except Exception as err:
         validation = sys.modules.get("dimios.validation")  # not imported (pandas) unless data was read
         if validation is None or not isinstance(err, validation.DataValidationError):
             raise
         typer.echo(err.format_report(), err=True)
-        typer.echo("build stopped: the previous report is unchanged.", err=True)
+        typer.echo(f"build stopped: {_nothing_written(err)}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except KeyboardInterrupt as err:
-        typer.echo("interrupted; the previous report is unchanged", err=True)
+        typer.echo(f"interrupted; {_nothing_written(err).rstrip('.')}", err=True)
         sys.stdout.flush()
         sys.stderr.flush()
         # the build has cleaned up (kernels killed, temporary folders removed, lock released); leave

@@ -35,6 +35,19 @@ class ReportData:
     source: str
     responses_all: pd.DataFrame      # before careless exclusion (never displayed)
     careless_all_rows: pd.DataFrame | None = None  # careless table of ``responses_all`` (computed on demand)
+    trend_threshold_given: float | None = None     # ``-P trend_threshold`` (None: the instrument's)
+
+    @property
+    def trend_threshold(self) -> float:
+        """Percentage points that make a trend positive or negative in this report (every chapter
+        that classifies or states a trend uses this one value)."""
+        given = self.trend_threshold_given
+        return instrument.load().scoring.trend_threshold if given is None else float(given)
+
+    @property
+    def privacy_threshold_lowered(self) -> bool:
+        """The smallest group shown is below the instrument's (``-P privacy_threshold``)."""
+        return self.privacy_threshold < instrument.load().scoring.privacy_threshold
 
     @property
     def careless_all(self) -> pd.DataFrame | None:
@@ -84,6 +97,17 @@ class ReportData:
             return (f"Rapporten är byggd utan slarviga svar: {self.n_careless_excluded:,} svar som minst tre av "
                     "fem kontrollalgoritmer flaggade är borttagna.").replace(",", "\u202f")
         return "Rapporten är byggd på alla svar (slarviga svar är inte borttagna)."
+
+    @property
+    def privacy_lowered_sv(self) -> str:
+        """Says that the privacy threshold was lowered, and to what (empty when it was not)."""
+        if not self.privacy_threshold_lowered:
+            return ""
+        k, default = self.privacy_threshold, instrument.load().scoring.privacy_threshold
+        shown = (f"{k} till {default - 1} respondenter" if k < default - 1
+                 else f"{k} {'respondent' if k == 1 else 'respondenter'}")
+        return (f"Integritetsgränsen är sänkt från instrumentets {default} till {k} respondenter (parametern "
+                f"`privacy_threshold`): rapporten visar grupper med {shown}, som annars hade döljts.")
 
     def respondents_per_year(self) -> pd.Series:
         return self.responses.groupby("year").size()
@@ -158,8 +182,15 @@ def _load_prepared(data, years, exclude_careless, privacy_threshold, mapping) ->
 
 
 def load(data: str | Path, years=None, exclude_careless: bool = False, privacy_threshold=None,
-         mapping: str | Path | None = None) -> ReportData:
-    """Read respondent data and apply the report parameters."""
+         mapping: str | Path | None = None, trend_threshold=None) -> ReportData:
+    """Read respondent data and apply the report parameters (``trend_threshold``: None or empty for
+    the instrument's)."""
+    ctx = _load(data, years, exclude_careless, privacy_threshold, mapping)
+    ctx.trend_threshold_given = None if trend_threshold in (None, "") else float(trend_threshold)
+    return ctx
+
+
+def _load(data, years, exclude_careless, privacy_threshold, mapping) -> ReportData:
     from dimios import io
 
     prepared = _load_prepared(data, years, exclude_careless, privacy_threshold, mapping)

@@ -47,6 +47,18 @@ def num(value, decimals: int = 0) -> str:
     return text.replace("-", "−")
 
 
+def given(value) -> str:
+    """A number as it was given (a parameter's value): every decimal it has, none added or rounded
+    away (3.5 -> '3,5', 2 -> '2', 0.25 -> '0,25')."""
+    if value is None or value is pd.NA:
+        return "–"
+    x = float(value)
+    if not math.isfinite(x):
+        return num(x)
+    exponent = Decimal(repr(x)).normalize().as_tuple().exponent
+    return num(x, max(0, -int(exponent)))
+
+
 def pct(value, decimals: int = 0) -> str:
     """Percent in Swedish style: '47 %' (no-break space)."""
     return f"{num(value, decimals)}{NBSP}%"

@@ -9,6 +9,7 @@ checks the two agree).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -109,10 +110,14 @@ class Parameter:
         if isinstance(value, bool):
             raise ValueError("not a number")
         if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):
-            return float(value.replace(",", "."))
-        raise ValueError("not a number")
+            number = float(value)
+        elif isinstance(value, str):
+            number = float(value.replace(",", "."))
+        else:
+            raise ValueError("not a number")
+        if not math.isfinite(number):
+            raise ValueError("not a finite number")
+        return number
 
     @staticmethod
     def _parse_years(value) -> list[int]:
@@ -167,8 +172,8 @@ PARAMETERS = {p.name: p for p in [
     Parameter("trend_threshold", "float", "percentage points that make a trend positive or negative "
               "(default: the instrument's 2)", optional=True, minimum=0),
     Parameter("bootstrap_reps", "int", "bootstrap repetitions for the trend intervals", minimum=1),
-    Parameter("bootstrap_seed", "int", "seed of the trend bootstrap"),
-    Parameter("parallel_seed", "int", "seed of the parallel analysis (quality chapter)"),
+    Parameter("bootstrap_seed", "int", "seed of the trend bootstrap", minimum=0),
+    Parameter("parallel_seed", "int", "seed of the parallel analysis (quality chapter)", minimum=0),
 ]}
 
 

@@ -291,6 +291,11 @@ def years_sv(years) -> str:
     return f"{ys[0]}–{ys[-1]} (utom {' och '.join(str(y) for y in missing)})"
 
 
+def years_phrase_sv(years) -> str:
+    """The years with their noun: 'år 2023' (one year), 'åren 2020–2023', 'åren 2021 och 2023'."""
+    return f"{'år' if len({int(y) for y in years}) == 1 else 'åren'} {years_sv(years)}"
+
+
 def missing_years(years) -> list[int]:
     """Years between the first and last year of the data that have no data."""
     ys = sorted({int(y) for y in years})

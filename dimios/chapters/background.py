@@ -11,14 +11,15 @@ from __future__ import annotations
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, ladders, reference
+from dimios import instrument, ladders, reference, trends
 from dimios.chapters.common import heading, number_sv, source_link, title
 from dimios.context import ReportData
 
 
 def _years(span) -> str:
+    """A published span of years (first, last): '2020–2023', or one year as '2023'."""
     a, b = (int(y) for y in span)
-    return str(a) if a == b else f"{a}–{b}"
+    return trends.years_sv(range(a, b + 1))
 
 
 MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
@@ -210,7 +211,7 @@ def development(ctx: ReportData, pub: d.Publisher) -> None:
     size = ladder_size()
     phases = m["phases"]
     years = ctx.years
-    data_years = _years((years[0], years[-1])) if years else "–"
+    data_years = trends.years_phrase_sv(years) if years else "inga år"
     pub.markdown(
         heading(ctx, "Så togs mognadstrapporna fram")
         + f"Forskargruppen arbetade i {number_sv(len(phases))} faser och lät dessutom en grupp externa experter granska "
@@ -250,6 +251,6 @@ def development(ctx: ReportData, pub: d.Publisher) -> None:
         "Faserna 1 och 2 var kvalitativa och görs inte om här; deras resultat, trapporna, återges med egna ord. "
         "Fas 3 räknas däremot om från svarsdata varje gång rapporten byggs: spridningen per princip i kapitlen om "
         f"principerna och kvalitetsprövningen i kapitlet *{title('quality')}*, i den här versionen för "
-        f"åren {data_years}. Skalan och poängsättningen är inte publicerade; de antaganden som görs i stället "
+        f"{data_years}. Skalan och poängsättningen är inte publicerade; de antaganden som görs i stället "
         f"redovisas i bilagan *{title('method')}*."
     )

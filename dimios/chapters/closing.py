@@ -62,7 +62,7 @@ def findings(ctx: ReportData) -> dict:
     years = ctx.years
     first, last = years[0], years[-1]
     means = trends.dimension_means(ctx.org_scores)
-    tr = trends.principle_trends(ctx.org_scores)
+    tr = trends.principle_trends(ctx.org_scores, threshold=ctx.trend_threshold)
     low = low_level_shares(ctx.org_scores, last)
     levels = scoring.principle_levels(ctx.org_scores).xs(last, level="year")
     n_values = int(levels.notna().sum().sum())
@@ -89,11 +89,11 @@ def _overall_sentence(first: int, last: int, m0: float, m1: float, threshold: fl
     return f"Den totala mognaden förändrades lite: {a} år {first} och {b} år {last}"
 
 
-def _classes_sentence(cls: dict) -> str:
+def _classes_sentence(cls: dict, threshold: float) -> str:
     total = sum(cls.values())
     stable = "var stabil" if cls["stable"] == 1 else "var stabila"
     return (f"Av {total} principer utvecklades {cls['positive']} positivt, {cls['stable']} {stable} och "
-            f"{cls['negative']} negativt.")
+            f"{cls['negative']} negativt (gräns ±{d.given(threshold)} procentenheter).")
 
 
 def closing(ctx: ReportData, pub: d.Publisher) -> None:
@@ -101,7 +101,7 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
     facts = reference.facts()
     f = findings(ctx)
     first, last = f["first"], f["last"]
-    thr = inst.scoring.trend_threshold
+    thr = ctx.trend_threshold
     pub.markdown(
         heading(ctx, "Avslutande kommentarer")
         + f"När den publicerade rapporten skrevs hade kommuner, regioner och myndigheter använt DiMiOS i närmare "
@@ -114,7 +114,7 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
         f"prestation i ett digitalt index ({source_link('nacka')}). Här sammanfattas rapportens "
         "avslutande resonemang. Där de säger något som data kan visa, står här siffror ur "
         + ("projektets syntetiska panel" if ctx.default_panel else "de data rapporten bygger på")
-        + f" ({first}–{last}, {d.count(f['organisations'])} organisationer och {d.count(f['respondents'])} svar)"
+        + f" ({trends.years_sv(ctx.years)}, {d.count(f['organisations'])} organisationer och {d.count(f['respondents'])} svar)"
         + ("; de visar hur resonemangen kan ställas mot data, men säger inget om offentlig sektor."
            if ctx.default_panel else ".")
     )
@@ -138,7 +138,7 @@ def closing(ctx: ReportData, pub: d.Publisher) -> None:
     parts.append(
         "**Mognadens utveckling.** "
         + _overall_sentence(first, last, f["overall_first"], f["overall_last"], thr)
-        + f" (förändring i procentenheter: {dims}). " + _classes_sentence(f["classes"]))
+        + f" (förändring i procentenheter: {dims}). " + _classes_sentence(f["classes"], thr))
     lowest = f["lowest"]
     lowest = lowest[lowest > 0]
     if len(lowest):

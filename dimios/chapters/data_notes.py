@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, reference, synthetic
+from dimios import instrument, reference, synthetic, trends
 from dimios.chapters.common import DATA_APPENDIX, chapter_link, heading, title
 from dimios.context import ReportData
 
@@ -78,7 +78,6 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
     careless_share = (cp["straightline"] + cp["random"] + cp["alternating"]) * 100
     counts = per_year(ctx)
     cal = calibration(ctx)
-    first, last = counts["year"].iloc[0], counts["year"].iloc[-1]
     pub.markdown(
         heading(ctx, "Om data", "{#" + DATA_APPENDIX + "}")
         + "DiMiOS svarsdata på respondentnivå är inte offentliga. För att rapporten ändå ska kunna byggas, prövas och "
@@ -141,9 +140,9 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
          "kan inte jämföras (publicerade år saknas)" if cal["trend"] is None else
          f"{cal['trend_matches']} av {len(cal['trend'])} i publicerad klass"),
         ("Organisationer (avsnitt 2.4)", f"fler än {d.count(cal['published_organisations'])}",
-         f"{d.count(cal['organisations'])} ({first}–{last})"),
+         f"{d.count(cal['organisations'])} ({trends.years_sv(ctx.years)})"),
         ("Respondenter (avsnitt 2.4)", f"fler än {d.count(cal['published_respondents'])}",
-         f"{d.count(cal['respondents'])} ({first}–{last})"),
+         f"{d.count(cal['respondents'])} ({trends.years_sv(ctx.years)})"),
     ]
     pub.markdown(f"## Vad panelen återger\n\n{pub.ref('tbl', 'data-calibration', capital=True)} visar de publicerade "
                  "uppgifter panelen är kalibrerad mot och "
@@ -252,7 +251,7 @@ def own_data(ctx: ReportData, pub: d.Publisher) -> None:
     csv = pd.DataFrame({"year": years, "organisations": orgs.to_numpy(),
                         **{t: org_type[t].to_numpy() for t in types},
                         "organisations_with_score": scored.to_numpy(), "respondents": resp.to_numpy()})
-    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    span = trends.years_sv(years)
     pub.markdown(
         heading(ctx, "Om data", "{#" + DATA_APPENDIX + "}")
         + f"Rapporten bygger på de svarsdata som angavs när den byggdes: {d.count(len(r))} svar från "

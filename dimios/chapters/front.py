@@ -27,6 +27,8 @@ def title_and_mode(ctx: ReportData, pub: d.Publisher) -> None:
            if ctx.default_panel else "")
     )
     pub.callout(ctx.mode_sv, title="Byggläge")
+    if ctx.privacy_threshold_lowered:
+        pub.callout(ctx.privacy_lowered_sv, title="Sänkt integritetsgräns", kind="warning")
 
 
 def headline(ctx: ReportData, pub: d.Publisher) -> None:
@@ -57,7 +59,7 @@ def headline(ctx: ReportData, pub: d.Publisher) -> None:
                  f"{d.pct(means.loc[last, 'overall'], 1)}. {source_sv(ctx, capital=True)} har bara ett år, så rapporten visar läget "
                  "det året men ingen förändring: förändringar och trender kräver data från minst två år.")
     else:
-        tr = trends.principle_trends(ctx.org_scores)
+        tr = trends.principle_trends(ctx.org_scores, threshold=ctx.trend_threshold)
         n_class = tr["trend"].value_counts()
         n_pos, n_stable, n_neg = (int(n_class.get(c, 0)) for c in ("positive", "stable", "negative"))
 
@@ -68,7 +70,7 @@ def headline(ctx: ReportData, pub: d.Publisher) -> None:
                  f"{d.pct(means.loc[first, 'overall'], 1)} år {first} och {d.pct(means.loc[last, 'overall'], 1)} "
                  f"år {last}. Av de {len(tr)} principerna utvecklades {n(n_pos)} positivt och {n(n_neg)} negativt "
                  f"mellan {first} och {last}, medan {n(n_stable)} {'var stabil' if n_stable < 2 else 'var stabila'} "
-                 f"(förändring av medelvärdet med mer än ±{d.num(inst.scoring.trend_threshold)} procentenheter räknas "
+                 f"(förändring av medelvärdet med mer än ±{d.given(ctx.trend_threshold)} procentenheter räknas "
                  "som positiv eller negativ).")
         gap = trends.missing_years(ctx.years)
         if gap:
@@ -103,7 +105,7 @@ def highlights(ctx: ReportData, pub: d.Publisher) -> None:
     if first == last:
         lines.append(f"- **Förändring:** kräver data från minst två år; underlaget omfattar bara {last}.")
     else:
-        tr = trends.principle_trends(ctx.org_scores).dropna(subset=["change"]).sort_values("change")
+        tr = trends.principle_trends(ctx.org_scores, threshold=ctx.trend_threshold).dropna(subset=["change"]).sort_values("change")
         change = tr["change"].round(1)
         period = f"{first}–{last}" if not trends.missing_years(ctx.years) else f"från {first} till {last}"
 

@@ -15,6 +15,9 @@ def method(ctx: ReportData, pub: d.Publisher) -> None:
     sc = inst.scoring
     lo, hi = inst.scale.min, inst.scale.max
     cuts = sc.cut_points
+    trend_note = (f" (parametern `trend_threshold`; instrumentets värde är {d.given(sc.trend_threshold)})"
+                  if ctx.trend_threshold != sc.trend_threshold else "")
+    privacy_note = f" {ctx.privacy_lowered_sv}" if ctx.privacy_threshold_lowered else ""
     pub.markdown(
         heading(ctx, "Metod och reproducerbarhet")
         + "## Skala och poängsättning\n\n"
@@ -29,10 +32,10 @@ def method(ctx: ReportData, pub: d.Publisher) -> None:
         "nivåerna men inte var de går.\n"
         f"- Spridningstabellernas andelar avrundas uppåt vid exakt halva procent (som i den publicerade rapporten).\n"
         f"- En princip klassas som negativ eller positiv när medelvärdet förändras med mer än "
-        f"{d.num(sc.trend_threshold)} procentenheter mellan första och sista året, annars som stabil.\n"
+        f"{d.given(ctx.trend_threshold)} procentenheter mellan första och sista året, annars som stabil{trend_note}.\n"
         f"- Organisationstyp (kvadrant) bestäms av digital förmåga och digitalt arv, delade vid {d.num(sc.quadrant_split)} "
         "procent. Indelningen är rapportens egen (se nedan).\n"
-        f"- Ingen grupp med färre än {ctx.privacy_threshold} respondenter visas.\n"
+        f"- Ingen grupp med färre än {ctx.privacy_threshold} respondenter visas.{privacy_note}\n"
     )
     rows = [{"Nr": p.table, "Princip": p.name_sv, "Dimension": inst.dimension(p.dimension).name_sv,
              "Kategori": inst.category(p.category).name_sv} for p in inst.principles]

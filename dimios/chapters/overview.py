@@ -359,8 +359,8 @@ def trend_section(ctx: ReportData, pub: d.Publisher, threshold: float | None = N
     pub.markdown(
         "## Trend per princip\n\n"
         f"Trenden är förändringen av principens nationella medelvärde från {first} till {last} i procentenheter. "
-        f"Den är *negativ* om medelvärdet sjönk med mer än {d.num(thr, 1)} procentenheter, *positiv* om det steg "
-        f"med mer än {d.num(thr, 1)} och annars *stabil*.\n\n"
+        f"Den är *negativ* om medelvärdet sjönk med mer än {d.given(thr)} procentenheter, *positiv* om det steg "
+        f"med mer än {d.given(thr)} och annars *stabil*.\n\n"
         f"- **Negativ ({len(groups['negative'])}):** {listing('negative')}\n"
         f"- **Stabil ({len(groups['stable'])}):** {listing('stable')}\n"
         f"- **Positiv ({len(groups['positive'])}):** {listing('positive')}\n"
@@ -368,7 +368,7 @@ def trend_section(ctx: ReportData, pub: d.Publisher, threshold: float | None = N
     n_unc = int(tr["uncertain"].sum())
     alt = (f"Liggande staplar för de {len(tr)} principernas förändring {first}–{last}, sorterade från störst "
            f"minskning till störst ökning och färgade efter trendklass (orange negativ, grå stabil, blå positiv); "
-           f"streckade linjer vid ±{d.num(thr, 1)} procentenheter; svarta felstaplar visar {pct_level} % "
+           f"streckade linjer vid ±{d.given(thr)} procentenheter; svarta felstaplar visar {pct_level} % "
            f"konfidensintervall och {n_unc} snedstreckade staplar har osäker klass.")
     fig = plots.trend_bars(tr.iloc[::-1], thr)
     pub.figure(fig, "trend", f"Förändring av principernas medelvärden {first}–{last}, färgad efter trendklass, "
@@ -416,7 +416,7 @@ def uncertainty_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame |
         f"{d.num((1 - trends.CI_LEVEL) / 2 * 100, 1)} och {d.num((1 + trends.CI_LEVEL) / 2 * 100, 1)}. "
         f"Med {d.count(n_first)} organisationer år {first} och {d.count(n_last)} år {last} är intervallen "
         f"{d.num(widths.min(), 1)}–{d.num(widths.max(), 1)} procentenheter breda. En klass är *osäker* när "
-        f"intervallet når över en klassgräns (±{d.num(thr, 1)}); det gäller {unc_text}. "
+        f"intervallet når över en klassgräns (±{d.given(thr)}); det gäller {unc_text}. "
         f"För {d.count(len(sure_sign))} principer utesluter intervallet ändå noll, så riktningen på förändringen är "
         "säkrare än dess storlek i förhållande till gränsen."
     )
@@ -450,7 +450,7 @@ def uncertainty_section(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame |
     fig = plots.composition_plot(tr.iloc[::-1], thr, first, last)
     alt = (f"Punktdiagram med två markörer per princip: förändringen {first}–{last} för alla organisationer (blå "
            f"cirkel) och för de {d.count(n_same)} organisationer som mättes båda åren (orange triangel), med "
-           f"{pct_level} % konfidensintervall som vågräta linjer; det grå bandet är stabilt område ±{d.num(thr, 1)}.")
+           f"{pct_level} % konfidensintervall som vågräta linjer; det grå bandet är stabilt område ±{d.given(thr)}.")
     pub.figure(fig, "overview-composition", f"Förändring {first}–{last} per princip för alla organisationer och för "
                f"samma organisationer båda åren, med {pct_level} % konfidensintervall", alt)
     table = pd.DataFrame({
@@ -498,7 +498,7 @@ def method_note(ctx: ReportData, pub: d.Publisher, table: pd.DataFrame | None = 
         f"En princips nationella medelvärde ett år är medelvärdet av organisationernas poäng på principen det året; "
         "varje organisation väger lika oavsett antal respondenter, och organisationer utan giltig poäng på principen "
         f"ingår inte. Trenden är skillnaden mellan medelvärdet {last} och {first} i procentenheter. Klassgränsen är "
-        f"{d.num(thr, 1)} procentenheter och gäller strikt: en förändring på exakt ±{d.num(thr, 1)} räknas som stabil. "
+        f"{d.given(thr)} procentenheter och gäller strikt: en förändring på exakt ±{d.given(thr)} räknas som stabil. "
         "Organisationer som bara mättes mellanliggande år påverkar inte trenden, och trenden säger inget om vägen "
         f"mellan första och sista året. Konfidensintervallen ({pct_level} %) bygger på omdragning av organisationer "
         "och fångar alltså osäkerheten av vilka organisationer som råkade mätas, inte respondenternas mätfel inom "

@@ -243,7 +243,7 @@ def mean_and_trend(ctx: ReportData, principle_id: str, pub: d.Publisher, thresho
                      f"från {d.pct(tr['first_mean'], 1)} till {d.pct(tr['last_mean'], 1)} "
                      f"({d.signed(tr['change'], 1)} procentenheter).")
     text = (
-        f"{mean_text}{gap_text} Med gränsen ±{d.num(thr, 0)} procentenheter "
+        f"{mean_text}{gap_text} Med gränsen ±{d.given(thr)} procentenheter "
         f"klassas utvecklingen som **{trends.CLASS_SV[tr['trend']]}**. {share_text} {low_text}"
     )
     if tr["disagree"]:

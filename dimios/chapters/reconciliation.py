@@ -127,9 +127,13 @@ def _trends(ctx: ReportData, pub: d.Publisher, inst) -> None:
     n_match = int(tc["match"].sum())
     differ = tc[~tc["match"]]
     text = (f"## Trendklasserna\n\nDen publicerade rapporten klassar varje princips utveckling {first}–{last} som "
-            f"negativ, stabil eller positiv (förändring av medelvärdet med mer än {d.num(thr)} procentenheter). "
+            f"negativ, stabil eller positiv (förändring av medelvärdet med mer än {d.given(thr)} procentenheter). "
             f"Beräknat från data hamnar {n_match} av {len(tc)} principer i den publicerade klassen"
             + (", vilket panelens kalibrering ser till." if ctx.default_panel else "."))
+    if ctx.trend_threshold != thr:
+        text += (f" Avstämningen använder den publicerade gränsen {d.given(thr)} procentenheter; rapportens egna "
+                 f"trendklasser i övriga kapitel använder gränsen {d.given(ctx.trend_threshold)} procentenheter "
+                 "(parametern `trend_threshold`).")
     if len(differ):
         text += " Avvikande: " + d.join_sv(
             f"{inst.principle(r.principle).name_sv} (publicerad {CLASS_SV[r.published]}, beräknad "

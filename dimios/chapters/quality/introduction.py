@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dimios import display as d
+from dimios import trends
 from dimios.chapters.common import heading
 from dimios.chapters.quality.common import MIN_ALPHA_N, MIN_FACTOR_N, _complete_n, _items, _single_thread
 from dimios.context import ReportData
@@ -14,7 +15,7 @@ def introduction(ctx: ReportData, pub: d.Publisher) -> dict:
     n = len(ctx.responses)
     n_complete, _ = _complete_n(ctx)
     years = ctx.years
-    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    span = trends.years_sv(years)
     text = (
         heading(ctx, "Kvalitetskontroll av DiMiOS")
         + "Kapitlet prövar DiMiOS som mätinstrument: hur omsorgsfullt respondenterna svarar, var kunskapen om "

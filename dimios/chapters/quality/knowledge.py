@@ -72,7 +72,7 @@ def knowledge_section(ctx: ReportData, pub: d.Publisher) -> dict:
     first, last = years[0], years[-1]
     c = complete.set_index("year")
     delta = (c.loc[last, "share_complete"] - c.loc[first, "share_complete"]) * 100
-    thr = inst.scoring.trend_threshold
+    thr = ctx.trend_threshold
     direction = "ökande" if delta > thr else "minskande" if delta < -thr else "stabil"
     all_years_most = bool((complete["share_complete"] > 0.5).all())
 
@@ -93,7 +93,7 @@ def knowledge_section(ctx: ReportData, pub: d.Publisher) -> dict:
     )
     if len(years) > 1:
         text += (f"Från {first} till {last} ändrades andelen med {d.signed(delta, 1)} procentenheter, alltså "
-                 f"{direction} (gräns ±{d.num(thr, 0)} procentenheter, samma som för principernas trender). ")
+                 f"{direction} (gräns ±{d.given(thr)} procentenheter, samma som för principernas trender). ")
     text += (
         f"I genomsnitt besvarades {d.num(resp[items].notna().sum(axis=1).mean(), 1)} av {len(items)} påståenden. "
         + (f"Flest luckor över alla år har {d.join_sv(f'{_name(p)} ({d.pct(v * 100, 1)})' for p, v in top.items())}; "
