@@ -172,10 +172,11 @@ def test_closing_findings_follow_the_data(tmp_path):
         texts.append(run([closing.closing], context.load(path), tmp_path).text)
     p25, p75 = display.pct(25, 1), display.pct(75, 1)
     assert f"Den totala mognaden steg från {p25} år 2020 till {p75} år 2021" in texts[0]
-    assert "Av 26 principer utvecklades 26 positivt, 0 var stabila och 0 negativt." in texts[0]
+    assert ("Av 26 principer utvecklades 26 positivt, 0 var stabila och 0 negativt (gräns ±2 procentenheter)."
+            in texts[0])
     assert "År 2021 låg ingen av organisationernas princippoäng på steg 1 eller 2." in texts[0]
     assert f"Den totala mognaden sjönk från {p75} år 2020 till {p25} år 2021" in texts[1]
-    assert "Av 26 principer utvecklades 0 positivt, 0 var stabila och 26 negativt." in texts[1]
+    assert "Av 26 principer utvecklades 0 positivt, 0 var stabila och 26 negativt (gräns ±2" in texts[1]
     assert f"År 2021 låg {display.pct(100)} av organisationernas princippoäng" in texts[1]
     assert f"år 2021 hade {display.pct(100)} mätt också året före" in texts[0]
 
@@ -283,6 +284,7 @@ def test_differences_are_counted_and_listed(panel_ctx, tmp_path):
         org_scores = scores
         years = [2020, 2021, 2022, 2023]
         default_panel = False
+        trend_threshold = 2.0
 
     rec = run([reconciliation.reconciliation], Ctx, tmp_path)
     assert f"Alla {len(big)} celler som skiljer sig med mer än 1 procentenhet:" in rec.text
