@@ -109,6 +109,28 @@ class ReportData:
         return (f"Integritetsgränsen är sänkt från instrumentets {default} till {k} respondenter (parametern "
                 f"`privacy_threshold`): rapporten visar grupper med {shown}, som annars hade döljts.")
 
+    def single_type_years(self) -> dict[int, str]:
+        """Years in which every responding organisation is of one type although the data holds several
+        types (``{year: type}``): national figures of such a year describe that type only."""
+        types = self.responses.groupby("year")["organisation_type"].unique()
+        if self.responses["organisation_type"].nunique() < 2:
+            return {}
+        return {int(y): str(t[0]) for y, t in types.items() if len(t) == 1}
+
+    @property
+    def single_type_sv(self) -> str:
+        """Says which years have one organisation type only (empty when none has)."""
+        single = self.single_type_years()
+        if not single:
+            return ""
+        from dimios import display as d
+
+        plural = {"kommun": "kommuner", "region": "regioner", "myndighet": "myndigheter"}
+        items = d.join_sv(f"år {y} bara {plural.get(t, t)}" for y, t in single.items())
+        return (f"Alla organisationstyper finns inte med alla år: i underlaget svarade {items}. Nationella siffror för "
+                f"{'det året' if len(single) == 1 else 'de åren'} gäller alltså bara den typen, och förändringar "
+                "över tid blandar förändring i mognad med en ändrad sammansättning.")
+
     def respondents_per_year(self) -> pd.Series:
         return self.responses.groupby("year").size()
 

@@ -13,6 +13,7 @@ from dimios import instrument, scoring
 
 LEVEL_PCT_COLUMNS = ["level_1_pct", "level_2_pct", "level_3_pct", "level_4_pct"]
 PUBLISHED_COLUMNS = ["table", "principle", "dimension", "year", *LEVEL_PCT_COLUMNS, "note"]
+NO_ANSWERS_SV = "inga svar"   # note of a principle and year in the data that no organisation has a score on
 
 
 def round_half_up_percent(count, total):
@@ -28,15 +29,19 @@ def round_half_up_percent(count, total):
 
 
 def level_counts(org_scores: pd.DataFrame) -> pd.DataFrame:
-    """Organisations per principle, year and level (long: principle, year, level, count, n)."""
+    """Organisations per principle, year and level (long: principle, year, level, count, n).
+
+    Every year of ``org_scores`` has its rows for every principle, also a principle nobody
+    answered that year (n = 0)."""
     inst = instrument.load()
     levels = scoring.principle_levels(org_scores)
+    years = sorted(int(y) for y in levels.index.get_level_values("year").unique())
     long = levels.reset_index().melt(
         id_vars=scoring.ORG_KEYS, var_name="principle", value_name="level"
     ).dropna(subset=["level"])
     counts = long.groupby(["principle", "year", "level"], observed=True).size()
     full_index = pd.MultiIndex.from_product(
-        [list(inst.principle_ids), sorted(long["year"].unique()), range(1, inst.scoring.n_levels + 1)],
+        [list(inst.principle_ids), years, range(1, inst.scoring.n_levels + 1)],
         names=["principle", "year", "level"],
     )
     counts = counts.reindex(full_index, fill_value=0).rename("count").reset_index()
@@ -48,10 +53,11 @@ def level_counts(org_scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def spread_wide(org_scores: pd.DataFrame) -> pd.DataFrame:
-    """One row per principle and year: counts, n and percentages per level."""
+    """One row per principle and year: counts, n and percentages per level (a principle nobody
+    answered that year: n = 0 and no percentages)."""
     counts = level_counts(org_scores)
-    counts = counts[counts["n"] > 0]
-    counts["pct"] = round_half_up_percent(counts["count"], counts["n"])
+    counts["pct"] = pd.Series(round_half_up_percent(counts["count"], counts["n"]), index=counts.index,
+                              dtype="float64").where(counts["n"] > 0)
     wide_c = counts.pivot(index=["principle", "year"], columns="level", values="count")
     wide_p = counts.pivot(index=["principle", "year"], columns="level", values="pct")
     wide_c.columns = [f"level_{k}_n" for k in wide_c.columns]
@@ -78,7 +84,7 @@ def spread_table(org_scores: pd.DataFrame) -> pd.DataFrame:
     for k in range(1, inst.scoring.n_levels + 1):
         pct = wide[f"level_{k}_pct"].astype("Int64")
         out[f"level_{k}_pct"] = pct.mask(wide[f"level_{k}_n"] == 0)
-    out["note"] = ""
+    out["note"] = np.where(wide["n"].to_numpy() == 0, NO_ANSWERS_SV, "")
     return out[PUBLISHED_COLUMNS]
 
 

@@ -64,7 +64,8 @@ def test_percentages_are_per_principle_and_year():
     assert wide.loc[(P, 2022), pct].tolist() == [50, 0, 0, 50]
     assert wide.loc[(P, 2023), pct].tolist() == [0, 75, 25, 0]
     assert wide.loc[(R, 2022), pct].tolist() == [0, 0, 100, 0]
-    assert (R, 2023) not in wide.index
+    # issue 20.5: a principle nobody answered in a year of the data keeps its row, with no shares
+    assert wide.loc[(R, 2023), "n"] == 0 and wide.loc[(R, 2023), pct].isna().all()
     assert wide.loc[(P, 2022), "n"] == 4 and wide.loc[(P, 2023), "n"] == 4 and wide.loc[(R, 2022), "n"] == 4
     assert wide.loc[(P, 2023), ["level_1_n", "level_2_n", "level_3_n", "level_4_n"]].tolist() == [0, 3, 1, 0]
     counts = spread.level_counts(org)
@@ -73,6 +74,8 @@ def test_percentages_are_per_principle_and_year():
     table = spread.spread_table(org).set_index(["principle", "year"])
     assert table.loc[("Portföljstyrning", 2023), pct].tolist() == [pd.NA, 75, 25, pd.NA]
     assert table.loc[("Styrning", 2022), "table"] == "26.1"
+    assert table.loc[("Styrning", 2023), "note"] == "inga svar" and table.loc[("Styrning", 2022), "note"] == ""
+    assert table.loc[("Styrning", 2023), pct].isna().all()
 
 
 def test_rows_in_instrument_order_with_plain_columns(inst):
@@ -89,12 +92,18 @@ def test_rows_in_instrument_order_with_plain_columns(inst):
     assert counts["level"].tolist()[:4] == [1, 2, 3, 4] and counts["level"].dtype == "int64"
     assert sorted(counts["level"].unique()) == [1, 2, 3, 4] and sorted(counts["year"].unique()) == [2021, 2022, 2023]
     assert isinstance(counts.index, pd.RangeIndex)
-    wide = spread.spread_wide(org)
+    # every principle has a row for every year of the data (issue 20.5); those nobody answered have n = 0
+    every = spread.spread_wide(org)
+    assert len(every) == len(inst.principle_ids) * 3
+    assert list(every["principle"]) == [pid for pid in inst.principle_ids for _ in range(3)]
+    wide = every[every["n"] > 0].reset_index(drop=True)
     assert list(wide["principle"]) == [P, K, K, K] and list(wide["year"]) == [2023, 2021, 2022, 2023]
-    assert "index" not in wide.columns and isinstance(wide.index, pd.RangeIndex)
+    assert "index" not in every.columns and isinstance(every.index, pd.RangeIndex)
     assert wide.iloc[2][["level_3_pct", "n"]].tolist() == [100, 1]
     table = spread.spread_table(org)
-    assert table["table"].tolist() == ["1.1", "19.1", "19.1", "19.1"] and (table["note"] == "").all()
+    answered = table[table["note"] == ""]
+    assert answered["table"].tolist() == ["1.1", "19.1", "19.1", "19.1"]
+    assert (table.loc[table["note"] != "", spread.LEVEL_PCT_COLUMNS].isna()).all(axis=None)
     assert table["year"].dtype == "int64"
 
 

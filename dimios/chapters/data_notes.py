@@ -67,6 +67,8 @@ def data_notes(ctx: ReportData, pub: d.Publisher) -> None:
         synthetic_panel(ctx, pub)
     else:
         own_data(ctx, pub)
+    if ctx.single_type_sv:
+        pub.callout(ctx.single_type_sv, title="En organisationstyp vissa år", kind="warning")
 
 
 # ---------------------------------------------------------------- synthetic panel

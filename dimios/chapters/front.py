@@ -29,6 +29,8 @@ def title_and_mode(ctx: ReportData, pub: d.Publisher) -> None:
     pub.callout(ctx.mode_sv, title="Byggläge")
     if ctx.privacy_threshold_lowered:
         pub.callout(ctx.privacy_lowered_sv, title="Sänkt integritetsgräns", kind="warning")
+    if ctx.single_type_sv:
+        pub.callout(ctx.single_type_sv, title="En organisationstyp vissa år", kind="warning")
 
 
 def headline(ctx: ReportData, pub: d.Publisher) -> None:

@@ -644,11 +644,11 @@ def published_comparison_section(ctx: ReportData, pub: d.Publisher, table: pd.Da
         if low not in (first, last) and s_.loc[last] - s_.loc[low] > thr:
             recover.append(f"{names[pid]} ({d.signed(s_.loc[last] - s_.loc[low], 1)} procentenheter sedan det "
                            f"lägsta värdet {low})")
+    publ_years = trends.published_spread_vs_figure()
+    p0, p1 = int(publ_years["first_year"].min()), int(publ_years["last_year"].max())  # the published figure's
     if recover:
         text += (f" Medelvärdet stiger ändå efter en nedgång för {d.join_sv(recover)}; texten kan beskriva den "
-                 f"senare delen av perioden, medan figuren jämför {first} med {last}.")
-    publ_years = trends.published_spread_vs_figure()
-    p0, p1 = int(publ_years["first_year"].min()), int(publ_years["last_year"].max())
+                 f"senare delen av perioden, medan figuren jämför {p0} med {p1}.")
     if (first, last) != (p0, p1):
         text += (f" Observera att figuren jämför {p0} med {p1}, medan underlaget här jämför {first} med {last}; "
                  "en skillnad kan alltså bero på att perioderna är olika.")

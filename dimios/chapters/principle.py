@@ -131,16 +131,21 @@ def spread_section(ctx: ReportData, principle_id: str, pub: d.Publisher) -> None
     rows = spread_rows(ctx, principle_id)
     n_levels = instrument.load().scoring.n_levels
     table = pd.DataFrame({"År": rows.index.astype(str)})
+    empty = rows["n"].to_numpy() == 0  # a year of the data in which nobody answered this principle
     for k in range(1, n_levels + 1):
         pcts = rows[f"level_{k}_pct"].to_numpy()
         counts = rows[f"level_{k}_n"].to_numpy()
         table[f"Nivå {k}"] = ["" if c == 0 else d.pct(v) for v, c in zip(pcts, counts)]
     table["Antal organisationer"] = [d.count(n) for n in rows["n"]]
-    answers = ctx.responses[principle_id].notna().groupby(ctx.responses["year"]).sum().reindex(rows.index)
+    answers = ctx.responses[principle_id].notna().groupby(ctx.responses["year"]).sum().reindex(rows.index,
+                                                                                                 fill_value=0)
     table["Antal svar"] = [d.count(n) for n in answers]
+    if empty.any():
+        table["Anmärkning"] = [spread.NO_ANSWERS_SV if e else "" for e in empty]
     csv = rows.reset_index()[["year", *[f"level_{k}_n" for k in range(1, n_levels + 1)],
                               *[f"level_{k}_pct" for k in range(1, n_levels + 1)], "n"]]
     csv["answers"] = answers.to_numpy()
+    csv["note"] = [spread.NO_ANSWERS_SV if e else "" for e in empty]
     pub.markdown(f"## Fördelning av organisationer i mognadsnivåerna\n\n"
                  f"{pub.ref('tbl', 'spread', capital=True)} visar för varje år hur stor andel av organisationerna "
                  f"i {source_sv(ctx)} som låg på respektive mognadsnivå och motsvarar tabell {p.table}.1 i den publicerade rapporten. "
@@ -152,7 +157,7 @@ def spread_section(ctx: ReportData, principle_id: str, pub: d.Publisher) -> None
     fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(rows) + 1.4))
     left = np.zeros(len(rows))
     for k in range(1, n_levels + 1):
-        share = rows[f"level_{k}_n"].to_numpy() / rows["n"].to_numpy() * 100
+        share = np.where(empty, 0.0, rows[f"level_{k}_n"].to_numpy() / np.maximum(rows["n"].to_numpy(), 1) * 100)
         ax.barh(rows.index.astype(str), share, left=left, color=LEVEL_COLOURS[k - 1], label=f"Nivå {k}",
                 edgecolor="white")
         for y, (l, s) in enumerate(zip(left, share)):
@@ -160,14 +165,17 @@ def spread_section(ctx: ReportData, principle_id: str, pub: d.Publisher) -> None
                 ax.text(l + s / 2, y, d.num(s), ha="center", va="center", fontsize=8,
                         color="white" if k in (1, 4) else "black")
         left += share
+    for y in np.flatnonzero(empty):
+        ax.text(50, y, spread.NO_ANSWERS_SV, ha="center", va="center", fontsize=9, color="black")
     ax.set_xlim(0, 100)
     ax.invert_yaxis()
     ax.set_xlabel("Andel organisationer (%)")
     ax.legend(ncol=n_levels, loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
     alt = (f"Liggande staplar per år {trends.years_sv(rows.index)} som visar hur organisationerna fördelas över "
            f"nivå 1–{n_levels} för {p.name_sv.lower()}. " + " ".join(
-               f"{y}: " + ", ".join(f"{d.pct(rows.loc[y, f'level_{k}_pct'])} på nivå {k}"
-                                    for k in range(1, n_levels + 1)) + "." for y in rows.index))
+               f"{y}: " + (spread.NO_ANSWERS_SV if rows.loc[y, "n"] == 0 else ", ".join(
+                   f"{d.pct(rows.loc[y, f'level_{k}_pct'])} på nivå {k}" for k in range(1, n_levels + 1))) + "."
+               for y in rows.index))
     pub.figure(fig, "spread", f"Fördelning över mognadsnivåerna per år, {p.name_sv.lower()}", alt)
 
 
@@ -196,11 +204,16 @@ def mean_and_trend(ctx: ReportData, principle_id: str, pub: d.Publisher, thresho
     n_levels = inst.scoring.n_levels
     upper = (n_levels - 1, n_levels)
     upper_sv = f"nivå {upper[0]} eller {upper[1]}"
-    table = pd.DataFrame({"År": [str(y) for y in means.index],
-                          "Medelvärde (%)": [d.num(v, 1) for v in means.values],
-                          "Antal organisationer": [d.count(rows.loc[y, "n"]) if y in rows.index else "–"
-                                                   for y in means.index]})
-    csv = pd.DataFrame({"year": means.index, "mean_pct": means.values.round(6)})
+    unanswered = [y for y in ctx.years if y not in means.index]  # years of the data nobody answered it
+    shown_years = sorted(set(means.index) | set(unanswered))
+    table = pd.DataFrame({"År": [str(y) for y in shown_years],
+                          "Medelvärde (%)": [d.num(means[y], 1) if y in means.index else spread.NO_ANSWERS_SV
+                                             for y in shown_years],
+                          "Antal organisationer": [d.count(rows.loc[y, "n"]) if y in rows.index else "0"
+                                                   for y in shown_years]})
+    csv = pd.DataFrame({"year": shown_years, "mean_pct": [round(float(means[y]), 6) if y in means.index else None
+                                                          for y in shown_years],
+                        "note": ["" if y in means.index else spread.NO_ANSWERS_SV for y in shown_years]})
     first, last = int(means.index.min()), int(means.index.max())
     low_last = _share(rows, last, (1,))
     low_text = (f"År {last} låg ingen organisation på nivå 1." if rows.loc[last, "level_1_n"] == 0 else
@@ -228,6 +241,9 @@ def mean_and_trend(ctx: ReportData, principle_id: str, pub: d.Publisher, thresho
     if gap:
         gap_text = (f" Underlaget saknar data för {d.join_sv(str(y) for y in gap)}, så jämförelsen hoppar över "
                     + ("det året." if len(gap) == 1 else "de åren."))
+    if unanswered:
+        gap_text += (f" Ingen organisation har poäng på {name} år {d.join_sv(str(y) for y in unanswered)} (inga svar), "
+                     f"så medelvärdet och trenden bygger på {trends.years_phrase_sv(means.index)}.")
     h0, h1 = d.pct(tr["high_first"]), d.pct(tr["high_last"])
     if h0 == h1:
         share_text = f"Andelen organisationer på {upper_sv} var {h0} både år {first} och år {last}."

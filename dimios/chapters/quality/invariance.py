@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from dimios import display as d
+from dimios import trends
 from dimios import instrument
 from dimios.chapters.quality.common import (
     MIN_GROUP_COMPLETE, STEP_NAMES, _ci, _f, _fit_ok, _items, _round, _signed, _single_thread, _verdict,
@@ -25,7 +26,8 @@ def invariance_section(ctx: ReportData, pub: d.Publisher) -> dict:
     items = _items()
     resp = ctx.responses
     complete = resp[items].notna().all(axis=1)
-    n_year = resp[complete].groupby("year").size()
+    # every year of the data, also one without a single complete answer (a principle nobody answered)
+    n_year = resp[complete].groupby("year").size().reindex(ctx.years, fill_value=0)
     used = [int(y) for y, n in n_year.items() if n >= MIN_GROUP_COMPLETE]
     dropped = [int(y) for y in n_year.index if int(y) not in used]
     # a year whose correlation matrix is singular (or has an item without variation) cannot enter either
@@ -55,28 +57,29 @@ def invariance_section(ctx: ReportData, pub: d.Publisher) -> dict:
     scalar_ok = metric_ok and t.loc["scalar", "verdict"] == "invariant"
     conf = t.loc["configural"]
     conf_ok = _fit_ok(conf["rmsea"], 0.0) and conf["cfi"] >= 0.95
+    span = trends.years_phrase_sv(used)  # the years every conclusion below rests on
     if scalar_ok and ctx.default_panel:
         level, meaning = "skalär", (
             "Panelen är dragen med samma laddningar och utgångsnivåer alla år, så testet återfinner här den "
-            "invarians som lades in. Det visar att testet fungerar, inte att DiMiOS mäter likadant varje år; "
-            "om skillnader mellan åren går att tolka som förändring i mognad kan bara verkliga svar visa.")
+            f"invarians som lades in ({span}). Det visar att testet fungerar, inte att DiMiOS mäter likadant varje "
+            "år; om skillnader mellan åren går att tolka som förändring i mognad kan bara verkliga svar visa.")
     elif scalar_ok:
         level, meaning = "skalär", (
-            "Principerna mäter alltså samma sak på samma sätt alla år: både laddningarna och utgångsnivåerna är "
+            f"Principerna mäter alltså samma sak på samma sätt {span}: både laddningarna och utgångsnivåerna är "
             "desamma. Skillnader i medelvärden mellan åren kan därför tolkas som verklig förändring i mognad och "
             "inte som att respondenterna har börjat förstå påståendena på ett annat sätt.")
     elif metric_ok:
         level, meaning = "metrisk", (
-            "Laddningarna är desamma alla år, men utgångsnivåerna skiljer sig. Samband kan jämföras mellan åren, "
+            f"Laddningarna är desamma {span}, men utgångsnivåerna skiljer sig. Samband kan jämföras mellan åren, "
             "men **skillnader i medelvärden mellan åren kan delvis bero på att påståendena uppfattas olika och ska "
             "tolkas med försiktighet.**")
     else:
         level, meaning = "konfigural", (
-            "Bara strukturen (vilka principer som hör till vilken kategori) är densamma; **varken samband eller "
-            "medelvärden kan jämföras mellan åren utan vidare.**")
+            f"Bara strukturen (vilka principer som hör till vilken kategori) är densamma {span}; **varken "
+            "samband eller medelvärden kan jämföras mellan åren utan vidare.**")
     text = (
         "En jämförelse av medelvärden mellan år förutsätter att instrumentet mäter likadant varje år. Det prövas "
-        "stegvis med kategorimodellen (b) skattad för alla år samtidigt: konfigural (samma struktur), metrisk "
+        f"stegvis med kategorimodellen (b) skattad för {span} samtidigt: konfigural (samma struktur), metrisk "
         "(samma laddningar) och skalär (samma laddningar och utgångsnivåer, intercept). Ett steg godtas när CFI "
         "försämras med högst 0,010 och RMSEA ökar med högst 0,015 jämfört med föregående steg (Chen, 2007); "
         "χ²-differenstestet redovisas men är överkänsligt vid så här många svar. Underlaget är de fullständiga "
@@ -86,7 +89,7 @@ def invariance_section(ctx: ReportData, pub: d.Publisher) -> dict:
         + (" Inte heller " + d.join_sv(f"{y} ({why_sv(r)})" for y, r in unusable.items()) + " ingår."
            if unusable else "")
         + f"\n\nDen konfigurala modellen har CFI {_f(conf['cfi'])} och RMSEA {_f(conf['rmsea'])}"
-        + (". " if conf_ok else " – **strukturen passar inte väl alla år, vilket försvagar de följande stegen.** ")
+        + (". " if conf_ok else f" – **strukturen passar inte väl {span}, vilket försvagar de följande stegen.** ")
         + f"Den metriska modellen ändrar CFI med {_signed(t.loc['metric', 'delta_cfi'])} och RMSEA med "
           f"{_signed(t.loc['metric', 'delta_rmsea'])}, den skalära med {_signed(t.loc['scalar', 'delta_cfi'])} "
           f"och {_signed(t.loc['scalar', 'delta_rmsea'])}. Den högsta nivån som håller är **{level} invarians**. "
@@ -118,5 +121,5 @@ def invariance_section(ctx: ReportData, pub: d.Publisher) -> dict:
     res = (f"{level} invarians (ΔCFI {_signed(t.loc['scalar', 'delta_cfi'])}, "
            f"ΔRMSEA {_signed(t.loc['scalar', 'delta_rmsea'])} för det skalära steget)")
     return {"table": mi.table, "groups": mi.groups, "level": level, "unusable_years": unusable, "metric_ok": metric_ok, "scalar_ok": scalar_ok,
-            "verdicts": [_verdict("Medelvärden kan jämföras mellan år (prövas inte i den publicerade rapporten).",
+            "verdicts": [_verdict(f"Medelvärden kan jämföras mellan {span} (prövas inte i den publicerade rapporten).",
                                   res, "ok" if scalar_ok else "partly" if metric_ok else "no")]}
