@@ -139,16 +139,16 @@ class ReportData:
 
 
 def is_default_panel(responses: pd.DataFrame) -> bool:
-    """Whether respondent rows come from the synthetic default panel (every id carries the
-    generator's prefixes). Read it through :attr:`ReportData.default_panel`."""
+    """Whether respondent rows are the synthetic default panel, decided by content: the panel's
+    fingerprint (:func:`dimios.synthetic.is_default_panel`; the rows of some of its years, as
+    ``-P years`` reads them, count too). A copy of the panel with any cell changed, or rows added
+    or removed, is the user's own data, whatever its ids look like. Read it through
+    :attr:`ReportData.default_panel`."""
     from dimios import synthetic
 
     if responses.empty:
         return False
-    prefixes = tuple(synthetic.params()["id_prefix"].values())
-    orgs = responses["organisation_id"].astype(str)
-    return bool(orgs.str.startswith(prefixes).all()
-                and responses["respondent_id"].astype(str).str.startswith("SYN-").all())
+    return synthetic.is_default_panel(responses, allow_year_subset=True)
 
 
 def careless_flags(responses: pd.DataFrame) -> pd.DataFrame:
@@ -181,6 +181,7 @@ def save_prepared(ctx: ReportData, data: str | Path, years=None, exclude_careles
                   privacy_threshold=None) -> Path:
     """Save ``ctx`` (with its organisation scores) as the prepared result of ``load(data, ...)``."""
     ctx.org_scores  # noqa: B018 - computed once here, for every notebook
+    ctx.default_panel  # noqa: B018 - the panel's fingerprint, likewise
     record = {"stat": _stat(data), "parameters": _parameters_key(years, exclude_careless, privacy_threshold),
               "context": ctx}
     path = _prepared_path(data)

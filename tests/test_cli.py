@@ -142,3 +142,32 @@ def test_build_unknown_parameter_lists_the_known_ones(tmp_path):
     _one_line_exit_2(res, "exclude_careless=maybe: not a boolean")
     res = dimios("build", "--data", _bad_data(tmp_path), "--out", tmp_path / "out", "-P", "years")
     _one_line_exit_2(res, "-P years: expected name=value")
+
+
+# ------------------------------------------------------------------ build: what a failed build says it left
+def test_failed_build_says_previous_report_unchanged_only_when_there_was_one(tmp_path):
+    """Issue 20: "the previous report is unchanged" only when there was one; a missing parent of --out
+    is created and said so."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("respondent_id,organisation_id,year\nr1,o1,2023\n", encoding="utf-8")
+    out = tmp_path / "new" / "deeper" / "report"
+    res = dimios("build", "--data", bad, "--out", out, "--no-quarto")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert f"note: --out {out}: its folder {out.parent} did not exist and was created" in res.stderr
+    assert res.stderr.strip().splitlines()[-1] == "build stopped: no report was written."
+    assert "unchanged" not in res.stderr
+    previous = tmp_path / "previous"
+    previous.mkdir()
+    (previous / "provenance.json").write_text("{}\n", encoding="utf-8")
+    res = dimios("build", "--data", bad, "--out", previous, "--no-quarto")
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines()[-1] == "build stopped: the previous report is unchanged."
+    assert "did not exist" not in res.stderr
+    assert (previous / "provenance.json").read_text(encoding="utf-8") == "{}\n"
+
+
+def test_provenance_refuses_non_finite_numbers(tmp_path):
+    from dimios.build.provenance import write_provenance
+
+    with pytest.raises(ValueError):
+        write_provenance({"parameters": {"trend_threshold": float("nan")}}, tmp_path)

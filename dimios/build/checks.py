@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from dimios import paths
-from dimios.build.options import MANIFEST, PUBLISHED_ITEMS, BuildOptions, UsageError
+from dimios.build.options import MANIFEST, PUBLISHED_ITEMS, BuildOptions, UsageError, note
 
 
 def parse_parameter(text: str) -> tuple[str, str]:
@@ -42,8 +42,11 @@ def check_out(out: Path) -> Path:
         if foreign:
             raise UsageError(f"--out {out} already holds {foreign[0]!r}, which no dimios build wrote; "
                              "choose an empty folder or a previous report folder")
+    missing_parent = not out.parent.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
+        if missing_parent:
+            note(f"--out {out}: its folder {out.parent} did not exist and was created")
         probe = tempfile.mkdtemp(prefix=".write-test-", dir=out)
         os.rmdir(probe)
     except OSError as exc:

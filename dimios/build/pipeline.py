@@ -17,7 +17,7 @@ from dimios.build.execute import run_sections, start_kernels
 from dimios.build.fingerprint import ContentFiles, package_fingerprint
 from dimios.build.lock import BuildLock, clear_leftovers, new_work_dir
 from dimios.build.notebooks import OUT_ABS, OUT_REL
-from dimios.build.options import PUBLISHED_ITEMS, BuildError, BuildOptions, UsageError, note
+from dimios.build.options import MANIFEST, PUBLISHED_ITEMS, BuildError, BuildOptions, UsageError, note
 from dimios.build.plan import (DEFAULT_DATA_LABEL, DEFAULT_PANEL, build_key, default_panel, make_plan,
                                truth_path, up_to_date, write_manifest)
 from dimios.build.progress import editions, summary
@@ -69,7 +69,12 @@ def build(opts: BuildOptions) -> Path:
     try:
         for text in clear_leftovers(req.out, lock.previous):
             note(text)
-        return _build_locked(req, lock)
+        previous = (req.out / "provenance.json").exists() or (req.out / MANIFEST).exists()
+        try:
+            return _build_locked(req, lock)
+        except BaseException as exc:
+            exc.previous_report = previous  # what the command line says is left (a failed build changes nothing)
+            raise
     finally:
         lock.release()
 

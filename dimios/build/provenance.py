@@ -112,5 +112,6 @@ def provenance(opts: BuildOptions, kind: str, secs: list[Section], user: dict, p
 
 
 def write_provenance(record: dict, folder: Path) -> None:
-    (folder / "provenance.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+    # allow_nan=False: a non-finite number is refused here rather than written as bare NaN (not JSON)
+    (folder / "provenance.json").write_text(json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
                                             encoding="utf-8")

@@ -46,7 +46,8 @@ def _csv(df: pd.DataFrame, mark: str) -> pd.DataFrame:
 
 
 def _is_synthetic(rep: OrganisationReport) -> bool:
-    return str(rep.organisation).startswith("SYN-")
+    """The file is the project's default panel, by content (an edited copy is the user's own data)."""
+    return rep.ctx.default_panel
 
 
 def _name(pid: str) -> str:
