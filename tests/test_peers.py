@@ -179,6 +179,12 @@ def test_peer_group_hidden_when_it_differs_from_the_type_by_too_few(tmp_path):
     assert g.loc["type", "shown"] and g.loc["type", "n_organisations"] == 7
     assert g.loc["peer_group", "reason"] == "difference" and g.loc["peer_group", "number"] == 2
     assert pc.primary_level(2023) == "type"
+    # the organisation's own scores are those of the rest of the report
+    own = pd.concat([sc[PIDS], scoring.group_scores(sc)], axis=1).loc[("K00", 2023)]
+    t = pc.rows(2023, "type")
+    for meas in pe.measures():
+        assert t.loc[meas, "score_pct"] == pytest.approx(own[meas]), meas
+        assert t.loc[meas, "low_pct"] < t.loc[meas, "score_pct"] < t.loc[meas, "high_pct"]
     # with two more organisations in group B the group differs from the type by M: both are shown
     df2 = make_panel(NESTED + [("K08", "kommun", 10, "B"), ("K09", "kommun", 11, "B"), ("K10", "kommun", 6, "B")])
     pc2 = pe.compare_data(df2, scoring.organisation_scores(df2), "K00", [2023], K, national_shown=True)
