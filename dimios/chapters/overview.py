@@ -151,8 +151,9 @@ def dimension_levels(pos: pd.DataFrame, year: int) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("dimension")
 
 
-def dimension_levels_text(pos: pd.DataFrame, year: int) -> str:
-    """The published section 2.4 on the levels of the two dimensions, beside the data."""
+def dimension_levels_text(pos: pd.DataFrame, year: int, source: str = "underlaget") -> str:
+    """The published section 2.4 on the levels of the two dimensions, beside the data (``source``: what the
+    numbers describe, ``source_sv``)."""
     inst = instrument.load()
     tab = dimension_levels(pos, year)
 
@@ -173,7 +174,7 @@ def dimension_levels_text(pos: pd.DataFrame, year: int) -> str:
                if len(agree) == len(tab) else
                "Den vanligaste nivån ligger utanför den publicerade beskrivningen för "
                + d.join_sv(inst.dimension(k).name_sv.lower() for k in tab.index if k not in agree) + ".")
-    return (f"Den publicerade rapporten placerar dimensionerna så här: {said}. I dessa data ({year}; nivån räknad "
+    return (f"Den publicerade rapporten placerar dimensionerna så här: {said}. I {source} ({year}; nivån räknad "
             f"från dimensionspoängen med samma gränser som för principerna) låg {seen}. {verdict}")
 
 
@@ -203,7 +204,7 @@ def distribution_section(ctx: ReportData, pub: d.Publisher) -> None:
         "Täthetskurvorna visar hur organisationernas poäng på de två dimensionerna fördelar sig varje år; en kurva "
         "som flyttas åt höger betyder högre mognad, en bredare kurva större skillnader mellan organisationerna. "
         f"Medianen (undre och övre kvartil inom parentes) {'var' if first == last else 'gick'} för {d.join_sv(parts)}."
-        + _public_note(ctx) + "\n\n" + dimension_levels_text(pos, last)
+        + _public_note(ctx) + "\n\n" + dimension_levels_text(pos, last, source_sv(ctx))
     )
     fig = plots.density_by_year(pos)
     span = trends.years_sv(years)
