@@ -21,9 +21,9 @@ import nbformat
 import papermill
 import pytest
 
-from dimios import build, engine, instrument, io, paths, quarto, sections
+from dimios import build, engine, paths, quarto, sections
 from dimios.sections import Section
-from tests.conftest import make_responses
+from tests.test_build_cache import _small_data
 
 KIND = "test-trust"
 SECTIONS = [Section("index", "front.ipynb", "Framsida"), Section("method", "method.ipynb", "Metod")]
@@ -70,16 +70,6 @@ def executed(monkeypatch):
     return runs
 
 
-def _data(path: Path, change: bool = False) -> Path:
-    rows = [(org, 2023, {p: 1 + (i + j) % 7 for j, p in enumerate(instrument.load().principle_ids)})
-            for i, org in enumerate(["A"] * 6 + ["B"] * 6)]
-    df = make_responses(rows)
-    if change:
-        df.loc[4, "portfoljstyrning"] = 7.0 if df.loc[4, "portfoljstyrning"] != 7.0 else 6.0
-    io.write_responses(df, path)
-    return path
-
-
 def _build(out: Path, data: Path, **kw) -> Path:
     opts = dict(out=out, data=data, kind=KIND, quarto=None, progress=False, command_line="pytest")
     opts.update(kw)
@@ -117,7 +107,7 @@ ALTERATIONS = {
 def test_an_altered_or_damaged_cache_entry_is_executed_again(tmp_path, executed, capsys, what):
     """The entry is checked against the hashes recorded when it was stored: the section runs again,
     with a note naming the cache, and the report is what the data gives (no traceback)."""
-    out, data = tmp_path / "report", _data(tmp_path / "a.parquet")
+    out, data = tmp_path / "report", _small_data(tmp_path / "a.parquet")
     _build(out, data)
     expected = _published(out)
     rel, change = ALTERATIONS[what]
@@ -142,7 +132,7 @@ def test_an_altered_or_damaged_cache_entry_is_executed_again(tmp_path, executed,
 
 
 def test_a_damaged_entry_record_is_executed_again(tmp_path, executed, capsys):
-    out, data = tmp_path / "report", _data(tmp_path / "a.parquet")
+    out, data = tmp_path / "report", _small_data(tmp_path / "a.parquet")
     _build(out, data)
     (_entry(out, "index") / "entry.json").write_text("{", encoding="utf-8")
     capsys.readouterr()
@@ -156,7 +146,7 @@ def test_a_damaged_entry_record_is_executed_again(tmp_path, executed, capsys):
 def test_disk_full_while_storing_the_cache_is_one_line_cleans_up_and_keeps_the_report(tmp_path, executed,
                                                                                      monkeypatch):
     out = tmp_path / "report"
-    _build(out, _data(tmp_path / "a.parquet"))
+    _build(out, _small_data(tmp_path / "a.parquet"))
     before = _published(out) | {"_book/index.html": (out / "_book" / "index.html").read_bytes()}
     real_copytree = shutil.copytree
 
@@ -167,7 +157,7 @@ def test_disk_full_while_storing_the_cache_is_one_line_cleans_up_and_keeps_the_r
 
     monkeypatch.setattr(shutil, "copytree", full)
     with pytest.raises(build.BuildError) as err:
-        _build(out, _data(tmp_path / "b.parquet", change=True))
+        _build(out, _small_data(tmp_path / "b.parquet", change=True))
     msg = str(err.value)
     assert "\n" not in msg and "no space left on the device" in msg and "cache" in msg
     assert msg.startswith("section '")
@@ -193,7 +183,7 @@ def test_disk_full_reaches_the_user_as_one_line(tmp_path, executed, monkeypatch)
     out = tmp_path / "report"
     monkeypatch.setitem(sections.REPORTS, "national", lambda: list(SECTIONS))
     monkeypatch.setattr(Path, "write_text", full)
-    res = CliRunner().invoke(cli.app, ["build", "--data", str(_data(tmp_path / "a.parquet")), "--out", str(out),
+    res = CliRunner().invoke(cli.app, ["build", "--data", str(_small_data(tmp_path / "a.parquet")), "--out", str(out),
                                        "--no-quarto"])
     lines = [line for line in res.stderr.splitlines() if not line.startswith(("note:", "["))]
     assert res.exit_code == 1, res.stderr
@@ -203,7 +193,7 @@ def test_disk_full_reaches_the_user_as_one_line(tmp_path, executed, monkeypatch)
 
 
 def test_an_unfinished_cache_entry_is_removed_by_the_next_build(tmp_path, executed):
-    out, data = tmp_path / "report", _data(tmp_path / "a.parquet")
+    out, data = tmp_path / "report", _small_data(tmp_path / "a.parquet")
     _build(out, data)
     left = out / build.CACHE_DIR / ".new-abc123"
     (left / "tables").mkdir(parents=True)
@@ -219,14 +209,14 @@ def test_the_report_is_staged_outside_the_report_folder(tmp_path, executed):
     out = tmp_path / "report"
     out.mkdir()
     executed.out = out
-    _build(out, _data(tmp_path / "a.parquet"))
+    _build(out, _small_data(tmp_path / "a.parquet"))
     assert executed and not [n for n in executed.seen if n.startswith(".build-")]
     assert executed.seen <= {build.LOCK_FILE, build.CACHE_DIR}
     assert not [p for p in out.iterdir() if p.name.startswith((".build-", ".incoming-"))]
 
 
 def test_a_staging_folder_left_by_an_older_version_is_removed(tmp_path, executed, capsys):
-    out, data = tmp_path / "report", _data(tmp_path / "a.parquet")
+    out, data = tmp_path / "report", _small_data(tmp_path / "a.parquet")
     _build(out, data)
     (out / ".build-old" / "notebooks").mkdir(parents=True)
     (out / ".incoming-old").mkdir()
@@ -294,7 +284,7 @@ def test_a_report_outside_the_project_says_what_quarto_render_renders(tmp_path, 
                   if p.exists()}
     exe = fake_quarto(tmp_path, tmp_path / "calls.jsonl")
     out = tmp_path / "elsewhere"
-    _build(out, _data(tmp_path / "a.parquet"), quarto=str(exe))
+    _build(out, _small_data(tmp_path / "a.parquet"), quarto=str(exe))
     err = capsys.readouterr().err
     assert (f"note: {out} is outside the project folder: `quarto render` there renders "
             "the report built last inside the project, not this one") in err
