@@ -15,7 +15,8 @@ import pytest
 
 from dimios import html_book, paths, quarto
 from dimios.sections import Section
-from tests.test_build_trust import _build, _data, executed, fake_quarto  # noqa: F401 - fixture
+from tests.test_build_cache import _small_data
+from tests.test_build_trust import _build, executed, fake_quarto  # noqa: F401 - fixture
 
 SECS = [Section("index", "front.ipynb", "Framsida"), Section("p01", "principle.ipynb", "Ett", part="Del"),
         Section("p02", "principle.ipynb", "Två", part="Del")]
@@ -73,11 +74,11 @@ def test_an_altered_memo_is_not_used(tmp_path, monkeypatch):
 
 
 def test_the_book_of_a_build_keeps_the_memo_in_the_cache(tmp_path, executed):
-    out, data = tmp_path / "report", _data(tmp_path / "a.parquet")
+    out, data = tmp_path / "report", _small_data(tmp_path / "a.parquet")
     _build(out, data)
     memo = out / ".cache" / "html"
     assert len(list(memo.glob("*.json"))) == 2
-    _build(out, _data(tmp_path / "b.parquet", change=True))  # the prune of the section cache keeps it
+    _build(out, _small_data(tmp_path / "b.parquet", change=True))  # the prune of the section cache keeps it
     assert len(list(memo.glob("*.json"))) == 2
 
 
@@ -109,7 +110,7 @@ def with_quarto(tmp_path, monkeypatch):
 
 def test_no_pdf_leaves_the_pdf_out_removes_the_old_one_and_says_so(tmp_path, executed, with_quarto, capsys):
     exe, calls = with_quarto
-    out, data = tmp_path / "report", _data(tmp_path / "a.parquet")
+    out, data = tmp_path / "report", _small_data(tmp_path / "a.parquet")
     _build(out, data, quarto=exe)
     assert any("pdf" in c for c in calls()) and list((out / "_book").glob("*.pdf"))
     capsys.readouterr()
@@ -127,8 +128,8 @@ def test_no_pdf_leaves_the_pdf_out_removes_the_old_one_and_says_so(tmp_path, exe
 def test_every_change_renders_the_pdf_again(tmp_path, executed, with_quarto):
     exe, calls = with_quarto
     out = tmp_path / "report"
-    _build(out, _data(tmp_path / "a.parquet"), quarto=exe)
+    _build(out, _small_data(tmp_path / "a.parquet"), quarto=exe)
     calls()
-    _build(out, _data(tmp_path / "b.parquet", change=True), quarto=exe)
+    _build(out, _small_data(tmp_path / "b.parquet", change=True), quarto=exe)
     made = calls()
     assert [c for c in made if "pdf" in c] and [c for c in made if "html" in c]
