@@ -662,7 +662,7 @@ def test_every_kind_of_problem_keeps_examples_and_the_exact_count():
 
 
 def test_the_kept_problems_stop_at_the_limit_per_kind():
-    from dimios.validation import _Collector
+    from dimios.validation.problems import _Collector
 
     out = _Collector("f.csv")  # 1000 problems, 100 per kind
     out.add_many(range(150), "skalning", ["8"] * 150, "E")
