@@ -584,12 +584,12 @@ class OrganisationReport:
 
 
 def load(data, organisation: str = "", years=None, exclude_careless: bool = False, privacy_threshold=None,
-         reference: str = "auto", mapping=None) -> OrganisationReport:
+         reference: str = "auto", mapping=None, trend_threshold=None) -> OrganisationReport:
     """Read the data (as the national chapters do) and set up the organisation report."""
     from dimios import context
 
     ctx = context.load(data, years=years, exclude_careless=exclude_careless, privacy_threshold=privacy_threshold,
-                       mapping=mapping)
+                       mapping=mapping, trend_threshold=trend_threshold)
     org = select_organisation(ctx.responses, organisation)
     ref = choose_reference(ctx.org_scores, org, ctx.privacy_threshold, mode=reference)
     return OrganisationReport(organisation=org, ctx=ctx, reference=ref)

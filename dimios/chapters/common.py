@@ -52,6 +52,15 @@ def synthetic_marker(ctx, here: bool = False) -> str:
     return callout_markdown(text, title=MARKER_TITLE, kind="warning")
 
 
+def settings_callouts(ctx, pub) -> None:
+    """The callouts of a front page on how the report was built: the build mode (careless answers kept
+    or left out) and, when the privacy threshold is below the instrument's, that it was lowered and to
+    what (``ReportData.privacy_lowered_sv``; the method appendix says the same)."""
+    pub.callout(ctx.mode_sv, title="Byggläge")
+    if ctx.privacy_threshold_lowered:
+        pub.callout(ctx.privacy_lowered_sv, title="Sänkt integritetsgräns", kind="warning")
+
+
 def heading(ctx, title: str, attrs: str = "") -> str:
     """A chapter's title (``# title {attrs}``) with the synthetic-panel marker under it, as the start
     of the chapter's first Markdown output."""

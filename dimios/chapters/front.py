@@ -6,7 +6,7 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, scoring, trends
-from dimios.chapters.common import heading, source_sv
+from dimios.chapters.common import heading, settings_callouts, source_sv
 from dimios.context import ReportData
 
 
@@ -26,9 +26,7 @@ def title_and_mode(ctx: ReportData, pub: d.Publisher) -> None:
            "hur rapporten och dess beräkningar fungerar, inte hur det står till i offentlig sektor."
            if ctx.default_panel else "")
     )
-    pub.callout(ctx.mode_sv, title="Byggläge")
-    if ctx.privacy_threshold_lowered:
-        pub.callout(ctx.privacy_lowered_sv, title="Sänkt integritetsgräns", kind="warning")
+    settings_callouts(ctx, pub)
     if ctx.single_type_sv:
         pub.callout(ctx.single_type_sv, title="En organisationstyp vissa år", kind="warning")
 

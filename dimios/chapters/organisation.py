@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, ladders
-from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, colophon_sv, style
+from dimios import instrument, ladders, trends
+from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, colophon_sv, settings_callouts, style
 from dimios.organisation import LEVEL_PCT, OrganisationReport
 
 SUPPRESSED_COLOUR = "#d9d9d9"
@@ -59,7 +59,7 @@ def title(rep: OrganisationReport, pub: d.Publisher) -> None:
     years = rep.years
     type_sv = {"kommun": "kommun", "region": "region", "myndighet": "myndighet"}.get(rep.organisation_type,
                                                                                       rep.organisation_type)
-    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else f"{years[0]}"
+    span = trends.years_sv(years)
     pub.markdown(
         f"# Digital mognad i organisation {rep.organisation} {{.unnumbered}}\n\n"
         f"Den här rapporten visar hur organisationen {rep.organisation} ({type_sv}) ligger till på DiMiOS "
@@ -68,7 +68,7 @@ def title(rep: OrganisationReport, pub: d.Publisher) -> None:
         "förändringen sedan föregående mätning och en egen kvalitetskontroll av svaren. Allt är beräknat på den "
         "egna datorn när rapporten byggdes; inga svar har lämnat den."
     )
-    pub.callout(rep.ctx.mode_sv, title="Byggläge")
+    settings_callouts(rep.ctx, pub)
     pub.callout(f"Organisationen jämförs med {rep.reference.label_sv}. {rep.reference.reason_sv}", title="Jämförelse")
     if rep.reference.kind == "shipped":
         pub.callout(
@@ -359,7 +359,7 @@ def change_section(rep: OrganisationReport, pub: d.Publisher) -> None:
         "Nivå": [f"{_level_text(a)} → {_level_text(b)}" for a, b in zip(ch["previous_level"], ch["latest_level"])],
         "Nationell förändring (p.e.)": [d.signed(v, 1) for v in ch["reference_change_pct"]],
     })
-    thr = instrument.load().scoring.trend_threshold
+    thr = rep.ctx.trend_threshold
     up = ch[ch["change_pct"] > thr]
     down = ch[ch["change_pct"] < -thr]
     lv_up = int((ch["latest_level"] > ch["previous_level"]).sum())
@@ -370,7 +370,7 @@ def change_section(rep: OrganisationReport, pub: d.Publisher) -> None:
         f"Föregående mätning med tillräckligt många svar var {y0}, den senaste {y1}. Den totala mognaden gick från "
         f"{d.pct(total0, 1)} till {d.pct(total1, 1)} ({d.signed(total1 - total0, 1)} procentenheter). "
         f"{d.plural(len(up), 'princip', 'principer')} ökade och {d.count(len(down))} minskade med mer än "
-        f"{d.num(thr)} procentenheter; {d.plural(lv_up, 'princip', 'principer')} bytte till en högre nivå och "
+        f"{d.given(thr)} procentenheter; {d.plural(lv_up, 'princip', 'principer')} bytte till en högre nivå och "
         f"{d.count(lv_down)} till en lägre."
     )
     pub.table(table, "change", f"Förändring per princip {y0}–{y1}, organisationen och jämförelsen",
@@ -514,7 +514,10 @@ def method(rep: OrganisationReport, pub: d.Publisher) -> None:
         "efter sitt antal principer; organisationstypen bestäms av "
         f"digital förmåga och digitalt arv delade vid {d.num(sc.quadrant_split)} procent. {ORGANISATION_TYPES_NOTE}\n"
         f"- Percentil: {ref.percentile_kind_sv}.\n"
-        "- Förändring: skillnaden mellan de två senaste åren med tillräckligt många svar.\n\n"
+        "- Förändring: skillnaden mellan de två senaste åren med tillräckligt många svar; en princip räknas som "
+        f"ökad eller minskad när värdet förändras med mer än ±{d.given(rep.ctx.trend_threshold)} procentenheter"
+        + (f" (parametern `trend_threshold`; instrumentets värde är {d.given(sc.trend_threshold)})"
+           if rep.ctx.trend_threshold != sc.trend_threshold else "") + ".\n\n"
         "## Jämförelse\n\n"
         f"Jämförelsen i den här rapporten är {ref.label_sv}. {ref.reason_sv}"
         + ("\n\nDe medföljande siffrorna finns i `data/reference/published_spread_2020_2023.csv` (publicerad "
@@ -523,7 +526,8 @@ def method(rep: OrganisationReport, pub: d.Publisher) -> None:
            if ref.kind == "shipped" else "")
         + "\n\n## Integritet\n\n"
         f"- Ingen grupp med färre än {rep.k} svar visas (parametern `privacy_threshold`): varken organisationens "
-        f"egna år eller verksamhetsområden. Sådana celler ersätts med ”{rep.mark}”, i tabeller, CSV-filer och figurer.\n"
+        f"egna år eller verksamhetsområden. Sådana celler ersätts med ”{rep.mark}”, i tabeller, CSV-filer och figurer."
+        + (f" {rep.ctx.privacy_lowered_sv}" if rep.ctx.privacy_threshold_lowered else "") + "\n"
         "- Om bara en liten grupp döljs ett år döljs också de minsta övriga grupperna tills de dolda tillsammans har "
         f"minst {rep.k} svar, så att inget dolt värde kan räknas fram som skillnaden mot organisationens total.\n"
         "- Rapporten innehåller bara sammanställda värden: inga respondent-id:n och inga enskilda svar. Indata läses "
@@ -543,7 +547,7 @@ def reproducibility(rep: OrganisationReport, pub: d.Publisher) -> None:
         "varje tabell som CSV. Kommandot är\n\n"
         f"```\ndimios build --data FIL --organisation {rep.organisation}\n```\n\n"
         "Med tillägget `-P exclude_careless=true` byggs rapporten utan de svar som kvalitetskontrollen bedömer som "
-        "slarviga.\n\n"
+        f"slarviga. {rep.ctx.mode_sv}\n\n"
         + colophon_sv()
     )
     rows = [{"Avsnitt": s.title, "Anteckningsbok": f"notebooks/{s.notebook}"} for s in secs]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, ladders
+from dimios import instrument, ladders, synthetic
 from dimios import peers as pe
 from dimios.chapters.common import LEVEL_COLOURS, style
 from dimios.organisation import OrganisationReport
@@ -138,8 +138,10 @@ def intro(rep: OrganisationReport, pub: d.Publisher) -> None:
             sentences.append(f"{y}: " + " ".join(parts) + " "
                              + (f"Jämförelsen görs i stället med {target}." if target else
                                 "Någon ärlig jämförelse med liknande organisationer finns inte det året."))
-    pub.table(pd.DataFrame(rows), "groups", "Jämförelsegrupper per år: antal andra organisationer med minst "
-              f"{rep.k} svar och om gruppen visas", csv=pc.groups, align="llrll")
+    counted = (f"antal andra organisationer med minst {rep.k} svar" if pc.source == "data" else
+               "antal organisationer av typen i den syntetiska standardpanelen")
+    pub.table(pd.DataFrame(rows), "groups", f"Jämförelsegrupper per år: {counted} och om gruppen visas",
+              csv=pc.groups, align="llrll")
     no_group = [y for y in pc.years if pc.groups[(pc.groups["year"] == y) & (pc.groups["level"] == "peer_group")
                                                   ]["reason"].eq("missing").all()]
     if no_group and pc.source == "data":
@@ -355,10 +357,10 @@ def method(rep: OrganisationReport, pub: d.Publisher) -> None:
         "- Jämförelsegrupperna är, från den snävaste: organisationer av samma typ i samma jämförelsegrupp "
         "(kolumnen `peer_group`, om den finns), organisationer av samma typ (kommun, region eller myndighet) och "
         "alla andra organisationer i datafilen. Organisationen själv ingår aldrig i gruppen, och bara "
-        f"organisationsår med minst {k} svar räknas.\n"
-        f"- En grupp visas bara om den har minst {m} andra organisationer det året (parametern "
-        "`reference_min_organisations` i `dimios/instrument.yml`). Annars säger rapporten varför och jämför med "
-        "nästa vidare grupp: jämförelsegrupp → typ → nationellt.\n"
+        f"organisationsår med minst {k} svar räknas (integritetsgränsen, parametern `privacy_threshold`).\n"
+        f"- En grupp visas bara om den har minst {m} andra organisationer det året (inställningen "
+        "`reference_min_organisations` i `dimios/instrument.yml`, som parametern `privacy_threshold` inte ändrar). "
+        "Annars säger rapporten varför och jämför med nästa vidare grupp: jämförelsegrupp → typ → nationellt.\n"
         "- Ingen organisations värde får gå att räkna fram som skillnaden mellan två visade grupper. Därför visas en "
         "grupp bara om den del av nästa vidare visade grupp som ligger utanför den är tom eller har minst "
         f"{m} organisationer. Regeln prövas för gruppen som helhet och för varje princip och dimension för sig, "
@@ -383,7 +385,11 @@ def method(rep: OrganisationReport, pub: d.Publisher) -> None:
             "- Den här rapporten jämför med de medföljande siffrorna per organisationstyp i "
             "`data/reference/peer_reference_synthetic.csv`. Den publicerade rapporten ger inga siffror per "
             "typ; de medföljande är beräknade ur projektets syntetiska standardpanel med kommandot "
-            "`python -m dimios.peers` och är inte uppmätta. Percentilen uppskattas där ur andelarna i "
+            "`python -m dimios.peers` och är inte uppmätta. De räknar alla organisationsår i panelen, som var och "
+            f"ett har minst {synthetic.params()['respondents']['min']} respondenter, och ger ett värde bara där minst "
+            f"{m} organisationer av typen har ett; integritetsgränsen i den här rapporten ({k} svar) ändrar dem "
+            "inte. "
+            "Percentilen uppskattas där ur andelarna i "
             f"{pe.N_BINS} lika breda värdeintervall (jämnt fördelade inom intervallet). Jämförelsegrupper "
             "(`peer_group`) finns inte i de medföljande siffrorna.\n")
     pub.markdown(text)
