@@ -63,3 +63,34 @@ def trend_comparison(org_scores: pd.DataFrame) -> pd.DataFrame | None:
     out["published"] = reference.trend_classes().reindex(out["principle"]).to_numpy()
     out["match"] = out["computed"] == out["published"]
     return out
+
+
+# ---------------------------------------------------------------- the synthetic panel against its targets
+def panel_per_year(ctx) -> pd.DataFrame:
+    """Organisations (with a score) and respondents per year, and the minimal organisation count."""
+    from dimios import synthetic
+
+    org_years = ctx.org_scores.groupby(level="year").size()
+    minimal = synthetic.minimal_organisation_counts()
+    years = ctx.years
+    return pd.DataFrame({
+        "year": years,
+        "minimal": [minimal.get(y) for y in years],
+        "organisations": [int(org_years.get(y, 0)) for y in years],
+        "respondents": [int(v) for v in ctx.respondents_per_year().reindex(years, fill_value=0)],
+    })
+
+
+def panel_calibration(ctx) -> dict:
+    """How the panel meets its published targets (computed from the data)."""
+    summary = spread_summary(spread_cells(ctx.org_scores))
+    tc = trend_comparison(ctx.org_scores)
+    totals = reference.facts()["totals"]
+    return {
+        "cells": summary["cells"], "cells_compared": summary["compared"], "cells_exact": summary["exact"],
+        "trend": tc, "trend_matches": None if tc is None else int(tc["match"].sum()),
+        "organisations": int(ctx.responses["organisation_id"].nunique()),
+        "respondents": int(len(ctx.responses)),
+        "published_organisations": totals["organisations_more_than"],
+        "published_respondents": totals["respondents_more_than"],
+    }

@@ -222,6 +222,7 @@ def organisation_sections() -> list[Section]:
         Section("change", "organisation_change.ipynb", "Förändring sedan föregående mätning", part="Jämförelser"),
         Section("quality", "organisation_quality.ipynb", "Egen kvalitetskontroll"),
         Section("method", "organisation_method.ipynb", "Metod, referens och integritet", appendix=True),
+        Section("data", "organisation_data.ipynb", "Om data", appendix=True),
     ]
     return out
 

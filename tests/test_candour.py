@@ -1,8 +1,9 @@
 """Candour (issue 21): on the synthetic default panel every page says that its numbers are the panel's.
 
-Two whole builds: the default panel, and the user's own data (a small panel whose ids are
-renamed, so that it is not the default panel by any rule). The checks run over every section
-of ``dimios.sections``, so a new chapter cannot leave the marker out.
+Two whole builds of each report (the national report and the organisation report of one
+organisation): the default panel, and the user's own data (a small panel whose ids are renamed, so
+that it is not the default panel by any rule). The checks run over every section of
+``dimios.sections`` of the report, so a new chapter cannot leave the marker out.
 """
 
 from __future__ import annotations
@@ -18,18 +19,29 @@ from dimios.chapters.common import DATA_APPENDIX, MARKER_TITLE
 slow = pytest.mark.slow
 
 
-def _build(out, data=None):
-    build.build(build.BuildOptions(out=out, data=data, quarto=None, use_cache=False, command_line="pytest"))
+def _build(out, data=None, organisation=None):
+    build.build(build.BuildOptions(out=out, data=data, quarto=None, use_cache=False, command_line="pytest",
+                                   organisation=organisation))
     return out
 
 
-@pytest.fixture(scope="module")
-def panel_report(tmp_path_factory):
-    return _build(tmp_path_factory.mktemp("panel"))
+def _organisation_in(data) -> str:
+    """The organisation an organisation report is built for: of those compared with the other organisations
+    of the file (not with the shipped figures, which are synthetic whatever the data), the one with the
+    most years (first id)."""
+    from dimios import context
+    from dimios import organisation as org
+
+    ctx = context.load(data)
+    years = ctx.responses.groupby("organisation_id", observed=True)["year"].nunique()
+    for oid in sorted(years.index, key=lambda o: (-years[o], str(o))):
+        if org.choose_reference(ctx.org_scores, oid, ctx.privacy_threshold).kind == "data":
+            return str(oid)
+    raise AssertionError("no organisation of the file is compared with the others")
 
 
 @pytest.fixture(scope="module")
-def own_report(tmp_path_factory):
+def own_data(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("own")
     panel = tmp / "panel.parquet"
     synthetic.write_panel(panel, scale=0.15)
@@ -38,7 +50,34 @@ def own_report(tmp_path_factory):
         responses[col] = responses[col].astype(str).str.replace("SYN-", "EGEN-", regex=False)
     own = tmp / "egna_svar.parquet"
     io.write_responses(responses, own)
-    return _build(tmp / "report", own)
+    return own
+
+
+@pytest.fixture(scope="module")
+def panel_report(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("panel"))
+
+
+@pytest.fixture(scope="module")
+def own_report(own_data):
+    return _build(own_data.parent / "report", own_data)
+
+
+@pytest.fixture(scope="module")
+def panel_organisation_report(tmp_path_factory):
+    from dimios import synthetic as syn
+
+    return _build(tmp_path_factory.mktemp("panel-organisation"), organisation=_organisation_in(
+        syn.ensure_default_panel()))
+
+
+@pytest.fixture(scope="module")
+def own_organisation_report(own_data):
+    return _build(own_data.parent / "organisation-report", own_data, organisation=_organisation_in(own_data))
+
+
+REPORTS = {"national": ("panel_report", "own_report"),
+           "organisation": ("panel_organisation_report", "own_organisation_report")}
 
 
 def _markdown(nb_path) -> list[str]:
@@ -58,9 +97,11 @@ MARKER = f'::: {{.callout-warning title="{MARKER_TITLE}"}}'
 
 
 @slow
-def test_every_chapter_on_the_default_panel_has_the_marker_under_its_title(panel_report):
-    secs = sections.sections()
-    data_section = next(s for s in secs if s.notebook == "data.ipynb")
+@pytest.mark.parametrize("kind", sorted(REPORTS))
+def test_every_chapter_on_the_default_panel_has_the_marker_under_its_title(kind, request):
+    panel_report = request.getfixturevalue(REPORTS[kind][0])
+    secs = sections.sections(kind)
+    data_section = next(s for s in secs if s.id == "data")
     for s in secs:
         blocks = _markdown(panel_report / "notebooks" / s.output_name)
         title, first = blocks[0], blocks[1]
@@ -79,11 +120,24 @@ def test_every_chapter_on_the_default_panel_has_the_marker_under_its_title(panel
             assert re.search(rf'<a class="xref" href="{data_section.id}\.html">Bilaga\u00a0[A-Z]</a>', page[box:box + 800]), s.id
     # the appendix on the data carries the label the marker links to
     assert DATA_APPENDIX in _markdown(panel_report / "notebooks" / data_section.output_name)[0]
+    if kind == "organisation":  # it says what the panel is, with the panel's own figures
+        from dimios import context, synthetic as syn
+        from dimios import display as d
+        from dimios import reconcile
+
+        text = "\n".join(_markdown(panel_report / "notebooks" / data_section.output_name))
+        cal = reconcile.panel_calibration(context.load(syn.ensure_default_panel()))
+        assert "syntetiska panel" in text and "**Ingen organisation är verklig.**" in text
+        assert f"{d.count(cal['cells_exact'])} av {d.count(cal['cells'])} celler" in text
+        assert f"{cal['trend_matches']} av {len(cal['trend'])} principer har den publicerade trendklassen" in text
+        assert f"{d.count(cal['respondents'])} svar från {cal['organisations']} organisationer" in text
 
 
 @slow
-def test_no_marker_on_the_users_own_data(own_report):
-    for s in sections.sections():
+@pytest.mark.parametrize("kind", sorted(REPORTS))
+def test_no_marker_on_the_users_own_data(kind, request):
+    own_report = request.getfixturevalue(REPORTS[kind][1])
+    for s in sections.sections(kind):
         text = "\n".join(_markdown(own_report / "notebooks" / s.output_name))
         assert MARKER_TITLE not in text, s.id
         assert "syntetisk" not in text.lower() or s.id in ("method", "quality"), s.id

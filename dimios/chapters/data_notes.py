@@ -14,6 +14,8 @@ from dimios import display as d
 from dimios import instrument, reference, synthetic, trends
 from dimios.chapters.common import DATA_APPENDIX, chapter_link, heading, title
 from dimios.context import ReportData
+from dimios.reconcile import panel_calibration as calibration  # noqa: F401 - the appendix's names
+from dimios.reconcile import panel_per_year as per_year  # noqa: F401
 
 CLASS_SV = {"negative": "negativ", "stable": "stabil", "positive": "positiv"}
 
@@ -30,36 +32,6 @@ def participation(responses: pd.DataFrame) -> pd.Series:
     years = responses.groupby("organisation_id")["year"].nunique()
     n_years = responses["year"].nunique()
     return years.value_counts().reindex(range(1, n_years + 1), fill_value=0).rename("organisations")
-
-
-def per_year(ctx: ReportData) -> pd.DataFrame:
-    """Organisations (with a score) and respondents per year, and the minimal organisation count."""
-    org_years = ctx.org_scores.groupby(level="year").size()
-    minimal = synthetic.minimal_organisation_counts()
-    years = ctx.years
-    return pd.DataFrame({
-        "year": years,
-        "minimal": [minimal.get(y) for y in years],
-        "organisations": [int(org_years.get(y, 0)) for y in years],
-        "respondents": [int(v) for v in ctx.respondents_per_year().reindex(years, fill_value=0)],
-    })
-
-
-def calibration(ctx: ReportData) -> dict:
-    """How the panel meets its published targets (computed from the data)."""
-    from dimios import reconcile
-
-    summary = reconcile.spread_summary(reconcile.spread_cells(ctx.org_scores))
-    tc = reconcile.trend_comparison(ctx.org_scores)
-    totals = reference.facts()["totals"]
-    return {
-        "cells": summary["cells"], "cells_compared": summary["compared"], "cells_exact": summary["exact"],
-        "trend": tc, "trend_matches": None if tc is None else int(tc["match"].sum()),
-        "organisations": int(ctx.responses["organisation_id"].nunique()),
-        "respondents": int(len(ctx.responses)),
-        "published_organisations": totals["organisations_more_than"],
-        "published_respondents": totals["respondents_more_than"],
-    }
 
 
 def data_notes(ctx: ReportData, pub: d.Publisher) -> None:

@@ -14,7 +14,8 @@ import pandas as pd
 
 from dimios import display as d
 from dimios import instrument, ladders, trends
-from dimios.chapters.common import LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, colophon_sv, settings_callouts, style
+from dimios.chapters.common import (DATA_APPENDIX, LEVEL_COLOURS, ORGANISATION_TYPES_NOTE, colophon_sv, heading,
+                                    settings_callouts, style)
 from dimios.organisation import LEVEL_PCT, OrganisationReport
 
 SUPPRESSED_COLOUR = "#d9d9d9"
@@ -61,8 +62,8 @@ def title(rep: OrganisationReport, pub: d.Publisher) -> None:
                                                                                       rep.organisation_type)
     span = trends.years_sv(years)
     pub.markdown(
-        f"# Digital mognad i organisation {rep.organisation} {{.unnumbered}}\n\n"
-        f"Den här rapporten visar hur organisationen {rep.organisation} ({type_sv}) ligger till på DiMiOS "
+        heading(rep.ctx, f"Digital mognad i organisation {rep.organisation}", "{.unnumbered}")
+        + f"Den här rapporten visar hur organisationen {rep.organisation} ({type_sv}) ligger till på DiMiOS "
         f"26 principer {span}: värde och mognadsnivå per princip och år bredvid den nationella bilden, vad "
         "nivån innebär och vad som rekommenderas för att nå nästa nivå, skillnader mellan verksamhetsområden, "
         "förändringen sedan föregående mätning och en egen kvalitetskontroll av svaren. Allt är beräknat på den "
@@ -167,8 +168,8 @@ def dimension_heading(rep: OrganisationReport, dimension: str, pub: d.Publisher)
     dim = inst.dimension(dimension)
     cats = [inst.category(c).name_sv.lower() for c in inst.categories_in(dimension)]
     pub.markdown(
-        f"# {dim.name_sv}\n\n"
-        f"Principerna i dimensionen {dim.name_sv.lower()} ({d.join_sv(cats)}). För varje princip visas "
+        heading(rep.ctx, dim.name_sv)
+        + f"Principerna i dimensionen {dim.name_sv.lower()} ({d.join_sv(cats)}). För varje princip visas "
         "organisationens värde och mognadsnivå per år bredvid det nationella medelvärdet, organisationens percentil "
         "och hur organisationerna nationellt fördelar sig över nivå 1–4; därefter vad den nuvarande nivån innebär "
         "och vad som rekommenderas för att nå nästa nivå."
@@ -251,8 +252,8 @@ def principle_details(rep: OrganisationReport, dimension: str, pub: d.Publisher)
 # ------------------------------------------------------------------ business areas
 def areas_intro(rep: OrganisationReport, pub: d.Publisher) -> None:
     pub.markdown(
-        "# Verksamhetsområden\n\n"
-        "Här jämförs organisationens verksamhetsområden med varandra. Ett område med "
+        heading(rep.ctx, "Verksamhetsområden")
+        + "Här jämförs organisationens verksamhetsområden med varandra. Ett område med "
         f"{rep.mark} visas inte; då döljs också det eller de minsta övriga områdena som behövs för att de dolda "
         f"områdena tillsammans ska ha minst {rep.k} svar, så att inget dolt värde kan räknas fram ur "
         "organisationens totala värde."
@@ -336,7 +337,7 @@ def areas_heatmap(rep: OrganisationReport, pub: d.Publisher) -> None:
 
 # ------------------------------------------------------------------ change
 def change_section(rep: OrganisationReport, pub: d.Publisher) -> None:
-    pub.markdown("# Förändring sedan föregående mätning")
+    pub.markdown(heading(rep.ctx, "Förändring sedan föregående mätning").rstrip("\n"))
     ch = rep.change
     if ch.empty:
         hidden = (f" (År som döljs för att de har {rep.mark}: {d.join_sv(str(y) for y in rep.hidden_years)}.)"
@@ -409,7 +410,7 @@ def change_figure(rep: OrganisationReport, pub: d.Publisher) -> None:
 # ------------------------------------------------------------------ quality
 def careless_section(rep: OrganisationReport, pub: d.Publisher) -> None:
     pub.markdown(
-        "# Egen kvalitetskontroll\n\n## Slarviga svar\n\n"
+        heading(rep.ctx, "Egen kvalitetskontroll") + "## Slarviga svar\n\n"
         "Varje svar bedöms av fem algoritmer (längsta rad av samma svar, variation inom personen, "
         "Mahalanobis-avstånd, jämn–udda-konsistens och psykometriska synonymer); ett svar räknas som slarvigt när "
         "minst tre av fem flaggar det. Rapporten kan också byggas utan dessa svar; bilagan om metod beskriver hur."
@@ -502,8 +503,8 @@ def method(rep: OrganisationReport, pub: d.Publisher) -> None:
     lo, hi = inst.scale.min, inst.scale.max
     ref = rep.reference
     pub.markdown(
-        "# Metod, referens och integritet\n\n"
-        "## Beräkningar\n\n"
+        heading(rep.ctx, "Metod, referens och integritet")
+        + "## Beräkningar\n\n"
         f"- Varje påstående besvaras på en instämmandeskala {lo}–{hi} eller med ”{inst.scale.dont_know}”; ett svar "
         f"räknas om till procent som (svar − {lo}) / {hi - lo} × 100 (ett antagande, samlat i `dimios/instrument.yml`).\n"
         f"- Organisationens värde på en princip ett år är medelvärdet av respondenternas giltiga svar; det saknas om "
@@ -552,3 +553,60 @@ def reproducibility(rep: OrganisationReport, pub: d.Publisher) -> None:
     )
     rows = [{"Avsnitt": s.title, "Anteckningsbok": f"notebooks/{s.notebook}"} for s in secs]
     pub.table(pd.DataFrame(rows), "sections", "Rapportens avsnitt", align="ll")
+
+
+# ------------------------------------------------------------------ the data
+def data_appendix(rep: OrganisationReport, pub: d.Publisher) -> None:
+    """Appendix "Om data": what the report is built on. On the synthetic default panel
+    (``ReportData.default_panel``) it says that the panel is generated, what it is calibrated to and
+    that none of its organisations is real (every chapter's marker points here); on other data it
+    says what the build read."""
+    from dimios import reconcile, synthetic
+
+    ctx = rep.ctx
+    r = ctx.responses
+    own = rep.own_responses
+    span = trends.years_sv(ctx.years)
+    read = (f"{d.count(len(r))} svar från {d.plural(r['organisation_id'].nunique(), 'organisation', 'organisationer')} "
+            f"{span}, varav {d.count(len(own))} från {rep.organisation} ({trends.years_sv(rep.years)})")
+    if not ctx.default_panel:
+        pub.markdown(
+            heading(ctx, "Om data", "{#" + DATA_APPENDIX + "}")
+            + f"Rapporten bygger på de svarsdata som angavs när den byggdes: {read}. Alla siffror i rapporten "
+            "räknas fram ur dessa data (och, där jämförelsen är den medföljande, ur de siffror som följer med "
+            "projektet; se bilagan om metod)."
+        )
+        return
+    p = synthetic.params()
+    cal = reconcile.panel_calibration(ctx)
+    counts = reconcile.panel_per_year(ctx)
+    minimal = counts.dropna(subset=["minimal"])
+    at_minimum = int((minimal["organisations"] == minimal["minimal"]).sum())
+    prefixes = d.join_sv(f"`{v}…`" for v in p["id_prefix"].values())
+    calibrated = [f"{d.count(cal['cells_exact'])} av {d.count(cal['cells'])} celler i den publicerade "
+                  "rapportens spridningstabeller återges exakt"]
+    if cal["trend"] is not None:
+        calibrated.append(f"{cal['trend_matches']} av {len(cal['trend'])} principer har den publicerade "
+                          "trendklassen")
+    if len(minimal):
+        calibrated.append(f"{at_minimum} av {len(minimal)} år har just det minsta antal organisationer som kan ge "
+                          "de publicerade andelarna")
+    compared = ("De organisationer som organisationen jämförs med är de övriga i panelen, alltså lika syntetiska."
+                if rep.reference.kind == "data" else
+                "Jämförelsen är de siffror som följer med projektet; också deras medelvärden kommer ur panelen.")
+    pub.markdown(
+        heading(ctx, "Om data", "{#" + DATA_APPENDIX + "}")
+        + "DiMiOS svarsdata på respondentnivå är inte offentliga. Den här rapporten är därför byggd på projektets "
+        f"syntetiska panel: svar som ett program i projektet genererar (`dimios.synthetic`, frö {p['seed']}), så att "
+        f"panelen blir densamma varje gång. Rapporten läste {read}.\n\n"
+        f"- **Ingen organisation är verklig.** Organisationerna i panelen heter {prefixes} följt av ett nummer, och "
+        f"{rep.organisation} är en av dem; svaren är dragna ur en statistisk modell, inte lämnade av någon. "
+        f"{compared}\n"
+        "- **Kalibrerad mot publicerade siffror.** Panelen är anpassad så att den återger den publicerade "
+        f"rapportens andelar per mognadsnivå och trender: {d.join_sv(calibrated)}. Enskilda organisationers "
+        "värden, verksamhetsområden och skillnader mellan dem är inte kalibrerade mot något publicerat.\n"
+        "- **Vad siffrorna säger.** Rapporten visar hur en organisationsrapport ser ut och hur dess beräkningar "
+        f"fungerar. Inget i den säger något om {rep.organisation} som verklig organisation eller om offentlig "
+        "sektor. Byggs rapporten på egna data försvinner den här beskrivningen och markeringen under varje "
+        "kapitelrubrik."
+    )

@@ -13,7 +13,7 @@ import pandas as pd
 from dimios import display as d
 from dimios import instrument, ladders, synthetic
 from dimios import peers as pe
-from dimios.chapters.common import LEVEL_COLOURS, style
+from dimios.chapters.common import LEVEL_COLOURS, heading, style
 from dimios.organisation import OrganisationReport
 
 VERDICT_SV = {"above": "tydligt över", "below": "tydligt under", "within": "ingen tydlig skillnad", "": "–"}
@@ -95,8 +95,8 @@ def intro(rep: OrganisationReport, pub: d.Publisher) -> None:
     pc = rep.peers
     plural = _plural(pc.organisation_type)
     pub.markdown(
-        "# Jämförelse med liknande organisationer\n\n"
-        f"Här jämförs {rep.organisation} med andra {plural} – och, när datafilen anger en jämförelsegrupp "
+        heading(rep.ctx, "Jämförelse med liknande organisationer")
+        + f"Här jämförs {rep.organisation} med andra {plural} – och, när datafilen anger en jämförelsegrupp "
         "(`peer_group`), med organisationerna i samma grupp – bredvid den nationella jämförelsen. Organisationens "
         "eget värde bygger på dess respondenter och har en osäkerhet; en skillnad kallas tydlig först när hela "
         f"organisationens {d.num(pe.CONFIDENCE * 100)}-procentiga konfidensintervall ligger på samma sida om "
