@@ -16,14 +16,16 @@ PANEL = paths.DATA / "default" / "dimios_synthetic_2020_2023.parquet"
 
 
 def generator_fingerprint() -> str:
-    """Hash of what the default panel is made from: the generator (``dimios/synthetic.py``), its
-    parameters, the instrument and the published reference it is calibrated to."""
+    """Hash of what the default panel is made from: the generator (the modules of
+    ``dimios/synthetic/``), its parameters, the instrument and the published reference it is
+    calibrated to."""
     from dimios import reference
 
     here = paths.ROOT / "dimios"
     published = yaml.safe_load((here / PARAMS_FILE).read_text(encoding="utf-8"))["published_spread"]
+    generator = sorted((here / "synthetic").glob("*.py"))
     h = hashlib.sha256()
-    for src in (here / "synthetic.py", here / PARAMS_FILE, here / "instrument.yml", paths.DATA / published,
+    for src in (*generator, here / PARAMS_FILE, here / "instrument.yml", paths.DATA / published,
                 reference.FACTS_FILE):
         h.update(src.name.encode() + b"\0" + src.read_bytes())
     return h.hexdigest()

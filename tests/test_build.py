@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from dimios import build, paths, printed, quarto, sections, spread, synthetic
+from dimios import build, instrument, paths, printed, quarto, sections, spread, synthetic
 from dimios.sections import Section
 
 slow = pytest.mark.slow
@@ -189,7 +189,7 @@ def test_quarto_renders_the_book_as_the_nbconvert_edition_numbers_it(default_bui
 def test_every_spread_table_matches_the_published_one(default_build):
     out, _ = default_build
     published = spread.read_published(paths.PUBLISHED_SPREAD)
-    inst = synthetic.instrument.load()
+    inst = instrument.load()
     for p in inst.principles:
         sid = sections.principle_section_id(p.id)
         got = pd.read_csv(out / "tables" / sid / "tbl-spread.csv")

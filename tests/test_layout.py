@@ -20,9 +20,7 @@ MAX_LINES = 700
 SHARED_CHAPTER_MODULES = {"common"}
 # Modules still over MAX_LINES, each with the date it was listed and why; remove an entry when the
 # module is split (test_allowed_long_modules_are_still_long fails once it is no longer needed).
-ALLOWED_LONG = {
-    "dimios/synthetic.py": "2026-12-07: 718 lines since the panel fingerprint (64ef0bf); to be split (issue 22, part 3)",
-}
+ALLOWED_LONG: dict[str, str] = {}
 
 
 def _modules() -> list[Path]:

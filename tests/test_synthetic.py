@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from dimios import paths, reference, scoring, spread, synthetic
+from dimios import instrument, paths, reference, scoring, spread, synthetic
+from dimios.synthetic import draw, files
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +83,11 @@ def test_participation_places_every_organisation():
     import numpy as np
 
     n_year = {2020: 3, 2021: 5, 2022: 4}
-    part = synthetic._participation(np.random.default_rng(1), {"stay_probability": 0.9}, [2020, 2021, 2022], n_year, 10)
+    part = draw._participation(np.random.default_rng(1), {"stay_probability": 0.9}, [2020, 2021, 2022], n_year, 10)
     assert part.sum(axis=0).tolist() == [3, 5, 4]
     assert part.any(axis=1).all()
     with pytest.raises(ValueError, match="do not fit"):
-        synthetic._participation(np.random.default_rng(1), {"stay_probability": 0.9}, [2020, 2021], {2020: 2, 2021: 2}, 5)
+        draw._participation(np.random.default_rng(1), {"stay_probability": 0.9}, [2020, 2021], {2020: 2, 2021: 2}, 5)
 
 
 def test_careless_respondents_capped_per_organisation(default_panel):
@@ -112,7 +113,7 @@ def test_careless_share_and_ground_truth_is_separate(default_panel):
     assert "careless" not in " ".join(r.columns)
     assert set(truth["careless_type"]) == {"straightline", "random", "alternating"}
     sl = r[r.respondent_id.isin(truth.respondent_id[truth.careless_type == "straightline"])]
-    assert (sl[list(synthetic.instrument.load().principle_ids)].nunique(axis=1) == 1).all()
+    assert (sl[list(instrument.load().principle_ids)].nunique(axis=1) == 1).all()
 
 
 def test_vet_ej_pattern(default_panel, inst):
@@ -145,13 +146,37 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path):
 
 def test_default_panel_is_regenerated_when_the_generator_changes(tmp_path, monkeypatch):
     target = tmp_path / "default" / "panel.parquet"
-    monkeypatch.setattr(synthetic, "default_panel_path", lambda: target)
+    monkeypatch.setattr(files, "default_panel_path", lambda: target)
     calls = []
-    monkeypatch.setattr(synthetic, "write_panel", lambda path: (calls.append(path), path.parent.mkdir(
+    monkeypatch.setattr(files, "write_panel", lambda path: (calls.append(path), path.parent.mkdir(
         parents=True, exist_ok=True), path.write_bytes(b"x")))
     synthetic.ensure_default_panel()
     synthetic.ensure_default_panel()
     assert len(calls) == 1  # second call: up to date
-    monkeypatch.setattr(synthetic, "generator_fingerprint", lambda: "another generator")
+    monkeypatch.setattr(files, "generator_fingerprint", lambda: "another generator")
     synthetic.ensure_default_panel()
     assert len(calls) == 2
+
+
+def test_generator_fingerprint_covers_every_module_of_the_generator(tmp_path, monkeypatch):
+    """The default panel is made again when any module of ``dimios/synthetic/`` changes (the generator
+    is a package: a module left out of the fingerprint would leave a stale panel in use)."""
+    import shutil
+
+    from dimios import panel_stamp
+
+    real = panel_stamp.generator_fingerprint()
+    here = tmp_path / "dimios"
+    shutil.copytree(paths.ROOT / "dimios" / "synthetic", here / "synthetic",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("synthetic.yml", "instrument.yml"):
+        shutil.copy(paths.ROOT / "dimios" / name, here / name)
+    monkeypatch.setattr(paths, "ROOT", tmp_path)
+    assert panel_stamp.generator_fingerprint() == real  # the copy is the same generator
+    modules = sorted((here / "synthetic").glob("*.py"))
+    assert {m.name for m in modules} >= {"__init__.py", "calibration.py", "draw.py", "careless.py", "repair.py"}
+    for module in modules:
+        text = module.read_text(encoding="utf-8")
+        module.write_text(text + "\n# changed\n", encoding="utf-8")
+        assert panel_stamp.generator_fingerprint() != real, module.name
+        module.write_text(text, encoding="utf-8")
