@@ -17,7 +17,7 @@ from dimios.sections import Section
 
 ASSEMBLY_FILES = ["_quarto.yml", "_quarto-pdf.yml"]  # the book's styles are in dimios/styles (content files)
 DEFAULT_DATA_LABEL = "standarddata: syntetisk panel (dimios synth, standardfrö)"
-DEFAULT_PANEL = paths.DATA / "default" / "dimios_synthetic_2020_2023.parquet"  # synthetic.default_panel_path()
+DEFAULT_PANEL = paths.DATA / "default" / "dimios_synthetic_2020_2023.parquet"  # synthetic.files.default_panel_path()
 
 
 def default_panel() -> Path:
