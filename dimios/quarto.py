@@ -280,12 +280,16 @@ def _error(res: subprocess.CompletedProcess) -> str:
     return text[-2000:]
 
 
-def assemble_quarto(quarto: str, root: Path, kind: str, book_dir: Path, pdf: bool | None = None) -> Path | None:
+def assemble_quarto(quarto: str, root: Path, kind: str, book_dir: Path, pdf: bool | None = None,
+                    memo: Path | None = None, previous_book: Path | None = None, reuse: bool = True) -> Path | None:
     """Render the staged project ``root`` into ``book_dir``: the HTML book, and the PDF when a
     TeX engine is installed (``pdf=None``: detect). Returns the PDF's path, or None.
 
     The PDF is rendered first into a folder of its own (a PDF render empties the output
-    folder); a failing PDF leaves a note and the HTML book whole."""
+    folder); a failing PDF leaves a note and the HTML book whole. With ``memo`` (a folder kept
+    between builds) and the ``previous_book``, the HTML book is made by rendering only the
+    chapters that changed, when that gives the same book (:mod:`dimios.quarto_incremental`);
+    ``reuse=False`` renders the whole book and refreshes the memo."""
     profile = profile_name(kind)
     pdf_path = None
     if pdf is None:
@@ -303,10 +307,23 @@ def assemble_quarto(quarto: str, root: Path, kind: str, book_dir: Path, pdf: boo
         else:
             print(f"note: no PDF edition: quarto render --to pdf failed:\n{_error(res)[-600:]}", file=sys.stderr)
     profiles = f"{profile},{PDF_PROFILE}" if pdf_path else profile
-    res = _run([quarto, "render", str(root), "--profile", profiles, "--to", "html", "--output-dir", str(book_dir)],
-               cwd=root)
-    if res.returncode != 0:
-        raise QuartoError(f"quarto render failed:\n{_error(res)}")
+    incremental = None
+    if memo is not None:
+        from dimios.quarto_incremental import Incremental, Project
+
+        config = profile_file(kind, root)
+        import yaml
+
+        inputs = yaml.safe_load(config.read_text(encoding="utf-8"))["project"]["render"]
+        project = Project(root, profiles, inputs, STYLE_FILES, quarto_version(quarto) or "?")
+        incremental = Incremental(project, config, memo, previous_book or book_dir.parent / "-", reuse=reuse)
+    if incremental is None or not incremental.render(quarto, book_dir, _run):
+        res = _run([quarto, "render", str(root), "--profile", profiles, "--to", "html", "--output-dir",
+                    str(book_dir)], cwd=root)
+        if res.returncode != 0:
+            raise QuartoError(f"quarto render failed:\n{_error(res)}")
+    if incremental is not None:
+        incremental.remember(book_dir)
     if pdf_path:
         target = book_dir / pdf_path.name
         shutil.move(pdf_path, target)

@@ -22,16 +22,16 @@ SECS = [Section("index", "front.ipynb", "Framsida"), Section("p01", "principle.i
         Section("p02", "principle.ipynb", "Två", part="Del")]
 
 
-def _notebooks(folder: Path, words: dict[str, str]) -> Path:
+def _notebooks(folder: Path, words: dict[str, str], secs: list[Section] = SECS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for s in SECS:
+    for s in secs:
         cell = nbformat.v4.new_code_cell("x")
         cell["id"] = "x"
         text = f"# {s.title}{' {.unnumbered}' if s.id == 'index' else ''}\n\n{words[s.id]}\n\n## Del\n\nSe @tbl-{s.id}-a.\n\n" \
                f"| a |\n|:--|\n| 1 |\n\n: Tabell {{#tbl-{s.id}-a}}"
         cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": text, "text/plain": ""})]
         nbformat.write(nbformat.v4.new_notebook(cells=[cell]), folder / f"{s.id}.ipynb")
-    quarto.add_title_cells(SECS, folder)
+    quarto.add_title_cells(secs, folder)
     return folder
 
 

@@ -165,7 +165,7 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
         record = provenance(opts, req.kind, secs, req.user, params, plan.data_label, plan.data_hash,
                             int(len(result.data)), result.notes)
         write_provenance(record, staging)
-        how = assemble(req.kind, secs, staging, nb_dir, quarto_exe, out, pdf=opts.pdf)
+        how = assemble(req.kind, secs, staging, nb_dir, quarto_exe, out, pdf=opts.pdf, reuse=opts.use_cache)
         swap_in(staging, out, PUBLISHED_ITEMS)
         _point_root_project(req, quarto_exe)
         _write_records(req, record, seconds, out)

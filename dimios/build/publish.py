@@ -9,13 +9,13 @@ import tempfile
 from pathlib import Path
 
 from dimios import quarto
-from dimios.build.cache import CACHE_DIR, HTML_MEMO
+from dimios.build.cache import CACHE_DIR, HTML_MEMO, QUARTO_MEMO
 from dimios.build.options import BuildError, note
 from dimios.sections import Section
 
 
 def assemble(kind: str, secs: list[Section], staging: Path, nb_dir: Path, quarto_exe: str | None, out: Path,
-             pdf: bool = True) -> str:
+             pdf: bool = True, reuse: bool = True) -> str:
     """The book from the executed notebooks: with Quarto (HTML, and the PDF when TeX is
     installed, unless ``pdf`` is False) or, without it, the nbconvert edition of the same Markdown.
 
@@ -28,7 +28,8 @@ def assemble(kind: str, secs: list[Section], staging: Path, nb_dir: Path, quarto
     if quarto_exe:
         root = quarto.stage_project(staging, kind, secs, quarto.notebook_dir(out))
         try:
-            made = quarto.assemble_quarto(quarto_exe, root, kind, book, pdf=None if pdf else False)
+            made = quarto.assemble_quarto(quarto_exe, root, kind, book, pdf=None if pdf else False,
+                                          memo=out / CACHE_DIR / QUARTO_MEMO, previous_book=out / "_book", reuse=reuse)
         except quarto.QuartoError as exc:
             raise BuildError(str(exc)) from None
         if made is not None:
