@@ -10,11 +10,14 @@ Prints, on the default data and the nbconvert path (no Quarto):
 - in-process limit: every section's notebook code executed in one Python process, no
   kernels, no papermill, no assembly (imports included);
 - no-op rebuild: ``dimios build`` again with nothing changed;
-- one-ladder rebuild: after editing ``data/ladders/rykte.yml`` (a comment line, removed
-  again afterwards);
+- one-ladder rebuild: after editing the text of ``data/ladders/rykte.yml`` (one sentence of
+  a level's description, a different one each time; restored afterwards): the ladder's chapter
+  and the chapters that quote it change;
 - with ``--quarto`` (Quarto on PATH, TeX for the PDF), side by side in the same run: the cold
-  build with Quarto (HTML + PDF), and the one-ladder rebuild with Quarto, with and without
-  the PDF (``--no-pdf``);
+  build with Quarto (HTML + PDF) and its parts (execution, the PDF, the HTML book), the
+  one-ladder rebuild with the PDF, and the edit loop without it (``--no-pdf``): the first
+  ``--no-pdf`` rebuild after a build with the PDF renders the whole HTML book (the download
+  link leaves every page), the next ones only the chapters that changed;
 - peak memory: the largest sum of resident memory of the build process and its kernels.
 
 Every build runs as its own process (``dimios build`` or an equivalent ``python -c``) into a
@@ -45,7 +48,8 @@ def _measure(cmd: list[str]) -> tuple[float, float, str]:
     """Run ``cmd``; wall seconds, peak memory (GB) of its process tree, stderr."""
     peak = 0
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "DIMIOS_TIMINGS": "1"})
     done = threading.Event()
 
     def sample():
@@ -84,9 +88,14 @@ def _cli(out: Path, *extra: str, quarto: bool = False) -> list[str]:
             *extra]
 
 
+EDITED = b"att samarbeta med."   # in level 1's description of rykte.yml
+
+
 def _edit(ladder: Path, original: bytes, n: int) -> None:
-    """A different comment line each time (every edit is a change)."""
-    ladder.write_bytes(original + f"\n# benchmark: one ladder file edited ({n})\n".encode())
+    """A different sentence each time (every edit changes the report's text)."""
+    if original.count(EDITED) != 1:
+        raise SystemExit(f"{ladder}: the benchmark's edit expects {EDITED.decode()!r} once")
+    ladder.write_bytes(original.replace(EDITED, EDITED + f" Redigerad av benchmark ({n}).".encode()))
 
 
 def _api(out: Path, **options) -> list[str]:
@@ -123,6 +132,22 @@ for s in sections.sections():
                 ns.update(params)
 print(json.dumps({"seconds": time.perf_counter() - t0}))
 '''
+
+
+def _rendered(stderr: str) -> str:
+    """What Quarto rendered, from the build's note."""
+    line = next((x for x in stderr.splitlines() if x.startswith("note: Quarto: ")), None)
+    return line.removeprefix("note: Quarto: ").split(",")[0] if line else "whole HTML book"
+
+
+def _quarto_parts(stderr: str) -> dict[str, float]:
+    """The build's own timing of its steps (``DIMIOS_TIMINGS=1``: one ``timing:`` line a step)."""
+    parts = {}
+    for line in stderr.splitlines():
+        if line.startswith("timing: "):
+            name, secs = line.removeprefix("timing: ").rsplit(" ", 1)
+            parts[name] = float(secs.rstrip("s"))
+    return parts
 
 
 def _editions(stderr: str) -> str:
@@ -169,13 +194,19 @@ def main() -> None:
             ladder.write_bytes(original)
             q_cold, q_mem, q_err = _measure(_cli(tmp / "quarto", "--no-cache", quarto=True))
             rows.append((f"cold build with Quarto ({_editions(q_err)})", q_cold, q_mem))
+            for part, secs in _quarto_parts(q_err).items():
+                rows.append((f"  of which {part}", secs, None))
             _edit(ladder, original, 2)
             q_one, q_one_mem, q_one_err = _measure(_cli(tmp / "quarto", quarto=True))
             rows.append((f"one-ladder rebuild with Quarto ({_editions(q_one_err)})", q_one, q_one_mem))
             _edit(ladder, original, 3)
             q_nopdf, q_nopdf_mem, q_nopdf_err = _measure(_cli(tmp / "quarto", "--no-pdf", quarto=True))
-            rows.append((f"one-ladder rebuild with Quarto, --no-pdf ({_editions(q_nopdf_err)})", q_nopdf,
-                         q_nopdf_mem))
+            rows.append((f"first one-ladder rebuild --no-pdf ({_rendered(q_nopdf_err)})", q_nopdf, q_nopdf_mem))
+            for n in (4, 5):
+                _edit(ladder, original, n)
+                q_loop, q_loop_mem, q_loop_err = _measure(_cli(tmp / "quarto", "--no-pdf", quarto=True))
+                rows.append((f"one-ladder rebuild --no-pdf, edit loop ({_rendered(q_loop_err)})", q_loop,
+                             q_loop_mem))
     finally:
         ladder.write_bytes(original)
         shutil.rmtree(tmp, ignore_errors=True)

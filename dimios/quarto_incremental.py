@@ -40,7 +40,7 @@ STATE = "state.json"
 PROJECT_STATE = ".quarto"        # Quarto's project state, inside the project root
 FRAME_FILES = ["_quarto.yml", "_quarto-pdf.yml"]
 MAX_CHANGED_SHARE = 1 / 3        # above this, a full render is about as fast
-RENDER_ATTEMPTS = 3              # a page Quarto left out of the search index is rendered again
+RENDER_ATTEMPTS = 3              # a page Quarto left out of the search index is rendered again (at most)
 FORMAT = 1                       # version of state.json's layout
 
 
@@ -158,26 +158,14 @@ class Incremental:
         shutil.copytree(self.memo / PROJECT_STATE, root / PROJECT_STATE)
         shutil.copytree(self.previous_book, book, ignore=shutil.ignore_patterns("*.pdf"))
         before = {rel: _targets(root, rel) for rel in changed}
-        search = SearchIndex.read(book / "search.json")
+        search = SearchIndex.read(book / "search.json", self.project.inputs)
         if search is None:
             shutil.rmtree(book)
             return False
-        had = search.drop([_href(rel) for rel in changed])
+        search.drop([_href(rel) for rel in changed])  # so that no entry of the old page stays
         for rel in changed:
-            for _attempt in range(RENDER_ATTEMPTS):
-                res = run([quarto, "render", rel, "--profile", self.project.profiles, "--to", "html",
-                           "--output-dir", str(book)], cwd=root)
-                if res.returncode != 0:
-                    from dimios.quarto import QuartoError, _error
-
-                    raise QuartoError(f"quarto render {rel} failed:\n{_error(res)}")
-                if not had[_href(rel)] or SearchIndex.read(book / "search.json").has(_href(rel)):
-                    break
-            else:
-                _note(f"{Path(rel).stem}: Quarto left the page out of the search index: rendering the whole book")
-                shutil.rmtree(book)
-                return False
-        search.reorder(book / "search.json")
+            render_page(quarto, self.project, rel, book, run)
+        complete_search_index(quarto, self.project, book, run)
         moved = [rel for rel in changed if before[rel] is None or _targets(root, rel) != before[rel]]
         if moved:
             _note(f"{Path(moved[0]).stem}: cross-reference targets or title changed: rendering the whole book")
@@ -209,29 +197,57 @@ class Incremental:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def render_page(quarto: str, project: Project, rel: str, book: Path, run) -> None:
+    """``quarto render <rel>`` inside the book project: that page, and the book's indexes around it."""
+    res = run([quarto, "render", rel, "--profile", project.profiles, "--to", "html", "--output-dir", str(book)],
+              cwd=project.root)
+    if res.returncode != 0:
+        from dimios.quarto import QuartoError, _error
+
+        raise QuartoError(f"quarto render {rel} failed:\n{_error(res)}")
+
+
+def complete_search_index(quarto: str, project: Project, book: Path, run) -> None:
+    """After a render: every page in the search index, its entries in book order.
+
+    Quarto 1.7 sometimes reads a page for the search index while its cross-reference step is still
+    rewriting it (the write is not awaited), finds it empty and leaves the page out (or, in a
+    one-page render, keeps its old entries). Such a page is rendered again alone, up to
+    ``RENDER_ATTEMPTS`` times; a page still missing is named in a note."""
+    search = SearchIndex.read(book / "search.json", project.inputs)
+    if search is None:
+        return  # no search index in Quarto's format: nothing to complete
+    for _attempt in range(RENDER_ATTEMPTS):
+        missing = [rel for rel in project.inputs if not search.has(_href(rel))]
+        if not missing:
+            break
+        for rel in missing:
+            render_page(quarto, project, rel, book, run)
+        search = SearchIndex.read(book / "search.json", project.inputs) or search
+    missing = [Path(rel).stem for rel in project.inputs if not search.has(_href(rel))]
+    if missing:
+        _note(f"the search index has no entry for {', '.join(missing)}: the book's search will not find them")
+    search.write_in_book_order()
+
+
 def _href(rel: str) -> str:
     """The page Quarto writes for input ``rel`` (relative to the book)."""
     return str(Path(rel).with_suffix(".html").as_posix())
 
 
 class SearchIndex:
-    """The book's ``search.json`` around a render of some of its pages.
+    """The book's ``search.json``, read and written the way Quarto writes it
+    (``JSON.stringify(docs, undefined, 2)``). A file that reading and writing back would change
+    is not touched (``read`` gives None).
 
-    Quarto updates the search index of a one-page render in place: entries of the page's sections
-    are replaced or appended, entries of sections the page no longer has are kept, and, in a race
-    of Quarto 1.7 (the book's cross-reference step rewrites the page without waiting while the
-    search step reads it), the page is sometimes read empty and its old entries stay. So the
-    page's entries are dropped before it is rendered, a page that had entries and got none is
-    rendered again, and afterwards the entries are put in the order of a full render (pages in
-    book order, each page's entries as Quarto wrote them). The file is written the way Quarto
-    writes it (``JSON.stringify(docs, undefined, 2)``); when reading and writing it back does not
-    give the same bytes, the whole book is rendered instead."""
+    Quarto updates the index of a one-page render in place: the page's entries are replaced or
+    appended, and entries of sections the page no longer has are kept; so the pages to render are
+    dropped first, and afterwards the entries are put in the order of a full render (pages in the
+    book's order, each page's entries as Quarto wrote them)."""
 
-    def __init__(self, path: Path, docs: list):
+    def __init__(self, path: Path, docs: list, inputs: list[str]):
         self.path, self.docs = path, docs
-        self.order: dict[str, int] = {}
-        for doc in docs:
-            self.order.setdefault(self.page(doc), len(self.order))
+        self.order = {_href(rel): i for i, rel in enumerate(inputs)}
 
     @staticmethod
     def page(doc: dict) -> str:
@@ -242,7 +258,7 @@ class SearchIndex:
         return json.dumps(docs, indent=2, ensure_ascii=False)
 
     @classmethod
-    def read(cls, path: Path) -> SearchIndex | None:
+    def read(cls, path: Path, inputs: list[str]) -> SearchIndex | None:
         try:
             text = path.read_text(encoding="utf-8")
             docs = json.loads(text)
@@ -250,22 +266,20 @@ class SearchIndex:
             return None
         if not isinstance(docs, list) or not all(isinstance(d, dict) for d in docs) or cls.dump(docs) != text:
             return None
-        return cls(path, docs)
+        return cls(path, docs, inputs)
 
     def has(self, page: str) -> bool:
         return any(self.page(doc) == page for doc in self.docs)
 
-    def drop(self, pages: list[str]) -> dict[str, bool]:
-        """Remove the entries of ``pages``; returns which of them had entries."""
-        had = {p: self.has(p) for p in pages}
-        kept = [doc for doc in self.docs if self.page(doc) not in pages]
-        self.path.write_text(self.dump(kept), encoding="utf-8")
-        return had
+    def drop(self, pages: list[str]) -> None:
+        self.docs = [doc for doc in self.docs if self.page(doc) not in pages]
+        self.path.write_text(self.dump(self.docs), encoding="utf-8")
 
-    def reorder(self, path: Path) -> None:
-        docs = json.loads(path.read_text(encoding="utf-8"))
-        docs = sorted(docs, key=lambda doc: self.order.get(self.page(doc), len(self.order)))
-        path.write_text(self.dump(docs), encoding="utf-8")
+    def write_in_book_order(self) -> None:
+        docs = sorted(self.docs, key=lambda doc: self.order.get(self.page(doc), len(self.order)))
+        text = self.dump(docs)
+        if text != self.path.read_text(encoding="utf-8"):
+            self.path.write_text(text, encoding="utf-8")
 
 
 def _note(text: str) -> None:

@@ -21,6 +21,7 @@ from dimios.build.options import MANIFEST, PUBLISHED_ITEMS, BuildError, BuildOpt
 from dimios.build.plan import (DEFAULT_DATA_LABEL, DEFAULT_PANEL, build_key, default_panel, make_plan,
                                truth_path, up_to_date, write_manifest)
 from dimios.build.progress import editions, summary
+from dimios.timing import timed
 from dimios.build.provenance import provenance, write_provenance
 from dimios.build.publish import assemble, swap_in
 from dimios.sections import Section, sections
@@ -158,8 +159,9 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
         # 5. execute what is not cached; every notebook names the report folder
         places = {str(work): OUT_ABS + "/.work", os.path.relpath(work, paths.ROOT): OUT_REL + "/.work",
                   str(staging): OUT_ABS, os.path.relpath(staging, paths.ROOT): OUT_REL}
-        seconds = run_sections(runner, secs, todo, plan.hits, params, plan.keys, nb_dir, tables, cache, content,
-                               places, opts.progress, out, extra_reads=prepared_reads)
+        with timed("execution of the sections"):
+            seconds = run_sections(runner, secs, todo, plan.hits, params, plan.keys, nb_dir, tables, cache, content,
+                                   places, opts.progress, out, extra_reads=prepared_reads)
 
         # 6. provenance, assembly, publication
         record = provenance(opts, req.kind, secs, req.user, params, plan.data_label, plan.data_hash,
