@@ -89,11 +89,12 @@ def user_parameters(opts: BuildOptions, kind: str) -> dict:
         raise UsageError(f"-P {exc}") from None
 
 
-def check_years(user: dict, data) -> None:
+def check_years(user: dict, present: list[int]) -> None:
+    """``-P years`` names only years the data has (``present``: the data's years)."""
     years = user.get("years")
     if not years:
         return
-    present = sorted({int(y) for y in data["year"].unique()})
+    present = sorted(int(y) for y in present)
     missing = [y for y in years if y not in present]
     if missing:
         raise UsageError(f"-P years={','.join(map(str, years))}: {', '.join(map(str, missing))} not in the data "

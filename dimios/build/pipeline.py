@@ -20,6 +20,7 @@ from dimios.build.notebooks import OUT_ABS, OUT_REL
 from dimios.build.options import MANIFEST, PUBLISHED_ITEMS, BuildError, BuildOptions, UsageError, note
 from dimios.build.plan import (DEFAULT_DATA_LABEL, DEFAULT_PANEL, build_key, default_panel, make_plan,
                                truth_path, up_to_date, write_manifest)
+from dimios.build.prepared import PreparedCache, PreparedData, prepared_key
 from dimios.build.progress import editions, summary
 from dimios.timing import timed
 from dimios.build.provenance import provenance, write_provenance
@@ -145,7 +146,10 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
             runner = start_kernels(work, opts.jobs, opts.engine, todo, cache)
 
         # 4. the data, once
-        result, work_data, prepared_reads = _prepare_data(req, plan.data_path, work, prepare=bool(todo))
+        with timed("reading and preparing the data"):
+            data_info, work_data = _prepare_data(req, plan, work, prepare=bool(todo), content=content,
+                                                 fingerprint=fingerprint)
+        prepared_reads = data_info.reads
         nb_dir, tables = staging / "notebooks", staging / "tables"
         nb_dir.mkdir()
         tables.mkdir()
@@ -165,7 +169,7 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
 
         # 6. provenance, assembly, publication
         record = provenance(opts, req.kind, secs, req.user, params, plan.data_label, plan.data_hash,
-                            int(len(result.data)), result.notes)
+                            data_info.rows, data_info.notes)
         write_provenance(record, staging)
         how = assemble(req.kind, secs, staging, nb_dir, quarto_exe, out, pdf=opts.pdf, reuse=opts.use_cache)
         swap_in(staging, out, PUBLISHED_ITEMS)
@@ -214,29 +218,49 @@ def _data_path(req: Request) -> Path:
     return data_path
 
 
-def _prepare_data(req: Request, data_path: Path, work: Path, prepare: bool):
+def _prepare_data(req: Request, plan, work: Path, prepare: bool, content: ContentFiles,
+                  fingerprint: str) -> tuple[PreparedData, Path]:
     """Read and validate the data once and write its typed working copy into ``work`` (with the
-    parameters applied, when sections are to run). Returns the reading result, the working copy
-    and the content files read meanwhile (the prepared data depends on them)."""
+    parameters applied, when sections are to run). Returns what the reading said (with the
+    content files read meanwhile: the prepared data depends on them) and the working copy.
+
+    The national report takes the working copy of an earlier build from the cache when the data,
+    the parameters and the code are the same (:mod:`dimios.build.prepared`)."""
     from dimios import engine, io, kernel_state
+
+    work_data = work / "responses.parquet"
+    chosen = {"years": req.user.get("years"), "exclude_careless": req.user.get("exclude_careless", False),
+              "privacy_threshold": req.user.get("privacy_threshold")}
+    memo = None
+    if req.kind != "organisation" and req.early is None and req.opts.prepared_data and req.opts.use_cache:
+        memo = PreparedCache(req.out / CACHE_DIR)
+        key = prepared_key(plan.key_data, chosen, fingerprint)  # key_data: the data, its mapping, careless truth
+        kept = memo.restore(key, work_data, content)
+        if kept is not None:
+            for text in kept.notes:
+                note(text)
+            check_years(req.user, kept.years)
+            return kept, work_data
 
     kernel_state.record([str(r) for r in engine.RECORD_ROOTS])
     kernel_state.clear_package_caches()
-    result = req.early or read_data(data_path, req.mapping)
+    result = req.early or read_data(plan.data_path, req.mapping)
     if req.kind == "organisation":
         req.user["organisation"] = select_organisation(result.data, req.organisation, req.user)
-    check_years(req.user, result.data)
-    work_data = work / "responses.parquet"
+    years = sorted({int(y) for y in result.data["year"].unique()})
+    check_years(req.user, years)
     io.write_responses(result.data, work_data)
+    prepared = False
     if prepare and req.opts.prepared_data:
         from dimios import context
 
-        chosen = {"years": req.user.get("years"), "exclude_careless": req.user.get("exclude_careless", False),
-                  "privacy_threshold": req.user.get("privacy_threshold")}
         context.save_prepared(context.load(work_data, **chosen), work_data, **chosen)
-    reads = kernel_state.reads()
+        prepared = True
+    info = PreparedData(int(len(result.data)), list(result.notes), years, kernel_state.reads())
     kernel_state.record(None)
-    return result, work_data, reads
+    if memo is not None and prepared:
+        memo.store(key, work_data, info, content)
+    return info, work_data
 
 
 def _point_root_project(req: Request, quarto_exe: str | None) -> None:
