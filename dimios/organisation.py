@@ -109,6 +109,14 @@ def check_reportable(responses: pd.DataFrame, organisation: str, privacy_thresho
     n = own.groupby("year").size()
     if len(n) and (n >= k).any():
         return
+    if wanted is not None and not len(n):
+        had = sorted(int(y) for y in responses.loc[responses["organisation_id"].astype(str) == str(organisation),
+                                                   "year"].unique())
+        from dimios import trends
+
+        raise OrganisationError(
+            f"{organisation} has no respondents in the chosen years (parameter years: {trends.years_sv(wanted)}); "
+            f"its years in the file: {trends.years_sv(had) if had else 'none'}; no report was built")
     per_year = ", ".join(f"{int(y)}: {int(c)}" for y, c in n.items()) or "none in the chosen years"
     raise OrganisationError(
         f"{organisation} has fewer than {k} respondents in every year (respondents per year: {per_year}); "

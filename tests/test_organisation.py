@@ -468,7 +468,7 @@ def test_build_of_a_wholly_suppressed_organisation_stops_with_a_message(export_d
                                     "2022: 3, 2023: 3); every figure of its report would be hidden")
     org.check_reportable(few, ORG, privacy_threshold="3")      # k = 3: both years can be shown
     org.check_reportable(export_data, ORG, years="2022,2023")
-    with pytest.raises(org.OrganisationError, match="none in the chosen years"):
+    with pytest.raises(org.OrganisationError, match=r"no respondents in the chosen years \(parameter years: 2015\)"):
         org.check_reportable(export_data, ORG, years=[2015])
     # the build stops before any notebook runs: nothing is written, exit status non-zero
     out = tmp_path / "report"
@@ -630,7 +630,8 @@ def test_check_reportable_message_and_boundary():
     assert org.check_reportable(r, "A", privacy_threshold="4") is None
     with pytest.raises(org.OrganisationError, match="k = 5"):
         org.check_reportable(r, "A", privacy_threshold="")                  # empty: the instrument's k
-    with pytest.raises(org.OrganisationError, match=r"respondents per year: none in the chosen years\)"):
+    with pytest.raises(org.OrganisationError, match=r"A has no respondents in the chosen years \(parameter years: "
+                                                    r"2020\); its years in the file: 2022–2023;"):
         org.check_reportable(r, "A", privacy_threshold=3, years="2020")
     assert org.check_reportable(r, "A", privacy_threshold=3, years="2022") is None
 

@@ -328,3 +328,25 @@ def test_what_the_organisation_report_says_of_its_thresholds_is_true(report_data
     assert "antal organisationer av typen i den syntetiska standardpanelen" in texts["peers"]
     assert "andra organisationer med minst 3 svar och om gruppen visas" not in texts["peers"]
     assert f"Integritetsgränsen är sänkt från instrumentets {K} till 3 respondenter" in texts["index"]
+
+
+def test_organisation_given_two_ways_is_refused_before_the_data_is_read(tmp_path):
+    """--organisation A with -P organisation=B does not silently keep one of them (as a repeated -P)."""
+    missing = tmp_path / "not-read.parquet"
+    missing.write_bytes(b"")
+    res = _cli("build", "--data", missing, "--out", tmp_path / "out", "--organisation", ORG, "-P",
+               f"organisation={OTHER_ORG}")
+    _refused(res, f"--organisation {ORG} and -P organisation={OTHER_ORG} name different organisations")
+    assert not (tmp_path / "out").exists()
+
+
+def test_organisation_years_not_in_its_data_are_named(report_data):
+    """-P years with none of the organisation's years says so, and which years it has (not that every year
+    has too few respondents)."""
+    from dimios import organisation as org
+
+    data = io.read_responses(report_data("organisation")).data
+    with pytest.raises(org.OrganisationError) as err:
+        org.check_reportable(data, ORG, years=[1999])
+    assert str(err.value) == (f"{ORG} has no respondents in the chosen years (parameter years: 1999); its years in "
+                              f"the file: {trends.years_sv(ORG_YEARS)}; no report was built")

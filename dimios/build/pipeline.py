@@ -97,6 +97,11 @@ def check_request(opts: BuildOptions, started: float) -> Request:
     requested_org = None
     if kind == "organisation":
         requested_org = opts.organisation if opts.organisation is not None else user.get("organisation", "")
+        given = user.get("organisation")
+        if (opts.organisation is not None and given is not None
+                and str(given).strip().casefold() != str(opts.organisation).strip().casefold()):
+            raise UsageError(f"--organisation {opts.organisation} and -P organisation={given} name different "
+                             "organisations; give the organisation once")
     org_default_out = kind == "organisation" and Path(opts.out).absolute() == paths.REPORT.absolute()
     out = check_out(paths.REPORT if org_default_out else opts.out)
     early = None
