@@ -299,13 +299,16 @@ def data_reference(other_scores: pd.DataFrame, n_organisations: int, k: int) -> 
 
 def shipped_reference() -> Reference:
     """Reference from the figures shipped with the project (published spread, synthetic means)."""
+    from dimios import trends
+
+    spread = published_spread_long()
     return Reference(
         kind="shipped",
         label_sv=("de nationella siffror som följer med projektet: fördelningen över mognadsnivåerna är den "
-                  "publicerade rapportens spridningstabeller (2020–2023), och de nationella medelvärdena är "
-                  "beräknade ur projektets syntetiska standardpanel (inte verkliga organisationer)"),
+                  f"publicerade rapportens spridningstabeller ({trends.years_sv(spread['year'])}), och de nationella "
+                  "medelvärdena är beräknade ur projektets syntetiska standardpanel (inte verkliga organisationer)"),
         means=read_national_means_synthetic(),
-        spread=published_spread_long(),
+        spread=spread,
         scores=None,
     )
 
