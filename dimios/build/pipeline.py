@@ -165,6 +165,10 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
                        "output_dir": os.path.relpath(tables, paths.ROOT)}
         params = {s.id: section_parameters(s, req.user, build_paths) for s in secs}
 
+        # provenance does not depend on the execution: recorded while the kernels warm up
+        record = provenance(opts, req.kind, secs, req.user, params, plan.data_label, plan.data_hash,
+                            data_info.rows, data_info.notes)
+
         # 5. execute what is not cached; every notebook names the report folder
         places = {str(work): OUT_ABS + "/.work", os.path.relpath(work, paths.ROOT): OUT_REL + "/.work",
                   str(staging): OUT_ABS, os.path.relpath(staging, paths.ROOT): OUT_REL}
@@ -173,8 +177,6 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
                                    places, opts.progress, out, extra_reads=prepared_reads)
 
         # 6. provenance, assembly, publication
-        record = provenance(opts, req.kind, secs, req.user, params, plan.data_label, plan.data_hash,
-                            data_info.rows, data_info.notes)
         write_provenance(record, staging)
         how = assemble(req.kind, secs, staging, nb_dir, quarto_exe, out, pdf=opts.pdf, reuse=opts.use_cache)
         swap_in(staging, out, PUBLISHED_ITEMS)
