@@ -716,6 +716,17 @@ def test_cli_build_is_quiet_reports_progress_and_sums_up(small_data, tmp_path):
     assert res.stdout.strip().splitlines()[-1] == "[]"
 
 
+def _held(tmp_path: Path) -> dict:
+    """The environment of a build a test interrupts or kills: held before publishing until the test
+    is done with it (``DIMIOS_TEST_HOLD``; the file is never removed), so that it cannot finish first,
+    and with a temporary folder of its own, so that the builds of tests running beside it do not
+    clear its working folder once it is killed."""
+    hold, tmp = tmp_path / "hold", tmp_path / "tmp"
+    hold.write_text("", encoding="utf-8")
+    tmp.mkdir(exist_ok=True)
+    return {**os.environ, "DIMIOS_TEST_HOLD": str(hold), "TMPDIR": str(tmp)}
+
+
 def _wait_for_line(proc, pattern, timeout=600):
     """Read stderr until a line matches; returns the lines read."""
     import selectors
@@ -742,7 +753,7 @@ def test_ctrl_c_stops_the_build_and_keeps_the_previous_report(small_data, tmp_pa
 
     out = tmp_path / "report"
     before = _previous_report(out)
-    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "--jobs", "2")
+    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "--jobs", "2", env=_held(tmp_path))
     _wait_for_line(proc, r"\[\s*1/\d+\]")
     kernels = psutil.Process(proc.pid).children(recursive=True)
     assert kernels
@@ -771,7 +782,8 @@ def test_a_killed_build_leaves_no_respondent_data_beside_the_report(small_data, 
     """Issue 14.5: after SIGKILL the respondent-level working copy is not in the report folder, nor
     the staged report (issue 22), and the next build removes the killed build's private working folder."""
     out = tmp_path / "report"
-    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "--jobs", "1")
+    env = _held(tmp_path)
+    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "--jobs", "1", env=env)
     _wait_for_line(proc, r"\[\s*1/\d+\]")
     work = Path(json.loads((out / build.LOCK_FILE).read_text())["work"])
     assert work.exists() and (work / "responses.parquet").exists()
@@ -781,7 +793,7 @@ def test_a_killed_build_leaves_no_respondent_data_beside_the_report(small_data, 
     assert not list(out.glob(".build-*"))  # nothing staged in the report folder (issue 22) ...
     assert (work / "staging" / "notebooks").is_dir()  # ... the killed build staged in its private folder
     # the next build clears it, even one that then stops on a parameter the data does not allow
-    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "-P", "years=1999")
+    proc = _cli("build", "--data", small_data, "--out", out, "--no-quarto", "-P", "years=1999", env=env)
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 2 and "1999 not in the data" in stderr, stderr
     assert not work.exists() and not list(out.glob(".build-*"))

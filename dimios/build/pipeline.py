@@ -175,6 +175,7 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
         with timed("execution of the sections"):
             seconds = run_sections(runner, secs, todo, plan.hits, params, plan.keys, nb_dir, tables, cache, content,
                                    places, opts.progress, out, extra_reads=prepared_reads)
+        _held_for_tests()
 
         # 6. provenance, assembly, publication
         write_provenance(record, staging)
@@ -207,6 +208,15 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
     summary(len(seconds), len(secs) - len(seconds), time.perf_counter() - req.started, editions(out / "_book"), how,
             index)
     return index
+
+
+def _held_for_tests() -> None:
+    """Tests that interrupt or kill a build (tests/test_build.py) hold it here, after its sections ran
+    and before anything is published, while the file ``DIMIOS_TEST_HOLD`` names exists; without the
+    hold they would race the build to its end."""
+    hold = os.environ.get("DIMIOS_TEST_HOLD")
+    while hold and Path(hold).exists():
+        time.sleep(0.05)
 
 
 def _report_up_to_date(req: Request, how: str, quarto_exe: str | None) -> Path:
