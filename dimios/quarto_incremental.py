@@ -36,6 +36,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from dimios.build.fingerprint import file_sha256
+
 STATE = "state.json"
 PROJECT_STATE = ".quarto"        # Quarto's project state, inside the project root
 FRAME_FILES = ["_quarto.yml", "_quarto-pdf.yml"]
@@ -44,17 +46,9 @@ RENDER_ATTEMPTS = 3              # a page Quarto left out of the search index is
 FORMAT = 1                       # version of state.json's layout
 
 
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def book_hashes(book: Path) -> dict[str, str]:
     """sha256 of every file of an HTML book (the PDF edition aside: it is rendered whole)."""
-    return {p.relative_to(book).as_posix(): _sha(p) for p in sorted(book.rglob("*"))
+    return {p.relative_to(book).as_posix(): file_sha256(p) for p in sorted(book.rglob("*"))
             if p.is_file() and p.suffix != ".pdf"}
 
 
@@ -68,7 +62,7 @@ class Project:
     quarto_version: str
 
     def input_hashes(self) -> dict[str, str]:
-        return {rel: _sha(self.root / rel) for rel in self.inputs}
+        return {rel: file_sha256(self.root / rel) for rel in self.inputs}
 
     def frame(self, profile_file: Path) -> str:
         """Hash of everything that is on every page: the configuration, the profiles, Quarto's
@@ -128,7 +122,6 @@ class Incremental:
         self.project, self.memo, self.previous_book, self.reuse = project, memo, previous_book, reuse
         self.frame = project.frame(profile_file)
         self.inputs = project.input_hashes()
-        self.rendered: list[str] = []
 
     def changed(self) -> list[str] | None:
         """The inputs to render again, or None (with the reason printed) when the whole book is
@@ -171,7 +164,6 @@ class Incremental:
             _note(f"{Path(moved[0]).stem}: cross-reference targets or title changed: rendering the whole book")
             shutil.rmtree(book)
             return False
-        self.rendered = changed
         kept = len(self.inputs) - len(changed)
         _note(f"Quarto: {len(changed)} changed chapter{'s' if len(changed) != 1 else ''} rendered, "
               f"{kept} kept from the previous book")
