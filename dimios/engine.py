@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dimios import paths
+from dimios.timing import timed
 
 KERNEL = "python3"
 STARTUP_TIMEOUT = 120
@@ -227,10 +228,11 @@ class Runner:
             t.start()
             self._threads.append(t)
 
-    def run(self, tasks: list[Task], tick=None):
+    def run(self, tasks: list[Task], tick=None, meanwhile=None):
         """Queue ``tasks`` (in this order) and yield ``Result``s as they finish; after ``stop()``, the
         results of the notebooks that were running (as ``Stopped``). ``tick()`` is called about
-        five times a second."""
+        five times a second; ``meanwhile()`` once, in the caller's thread, as soon as a notebook runs
+        (not while the kernels start: on a machine with few cores it would slow them down)."""
         for t in tasks:
             self._tasks.put(t)
         for _ in self._threads:
@@ -238,8 +240,11 @@ class Runner:
         self._ready.set()
         remaining = len(tasks)
         while remaining:
+            if meanwhile is not None and (self.started or not self._results.empty()):
+                meanwhile()
+                meanwhile = None
             try:
-                item = self._results.get(timeout=0.2)
+                item = self._results.get(timeout=0.05 if meanwhile is not None else 0.2)
             except queue.Empty:
                 if not any(t.is_alive() for t in self._threads) and self._results.empty():
                     if self.stop_event.is_set():
@@ -291,9 +296,11 @@ class Runner:
         if self.stop_event.is_set():  # stopped while it started: shut it down (and remove its files)
             self._drop_kernel(k)
             raise Stopped()
-        k.wait_ready()
+        with timed(f"kernel {i} started"):
+            k.wait_ready()
         if self.mode == "warm":
-            k.warm_up(self.stop_event, meanwhile=meanwhile)
+            with timed(f"kernel {i} warmed up"):
+                k.warm_up(self.stop_event, meanwhile=meanwhile)
         elif meanwhile is not None:
             meanwhile()
         return k

@@ -134,10 +134,10 @@ class Page:
         self.sections[-1] += 1
         return ".".join([self.chapter.number, *map(str, self.sections)])
 
-    def _register(self, kind: str, label: str, number: str) -> None:
+    def _register(self, kind: str, label: str, number: str, anchor: str | None = None) -> None:
         if label in self.targets:
             raise ValueError(f"cross-reference label {label!r} occurs twice in the book")
-        self.targets[label] = Target(kind, number, self.chapter.page, label)
+        self.targets[label] = Target(kind, number, self.chapter.page, label if anchor is None else anchor)
 
 
 def number_chapters(secs: list[Section], nb_dir: Path) -> list[Chapter]:
@@ -380,68 +380,121 @@ def _convert_outputs(nb, page: Page) -> nbformat.NotebookNode:
     return nb
 
 
+_EXPORTER = None
+
+
 def _exporter():
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
+    """nbconvert's HTML exporter, made once per process (its templates load once)."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from traitlets.config import Config
 
-    cfg = Config()
-    cfg.HTMLExporter.exclude_input = True
-    cfg.HTMLExporter.exclude_input_prompt = True
-    cfg.HTMLExporter.exclude_output_prompt = True
-    return HTMLExporter(config=cfg, template_name="basic")
+        cfg = Config()
+        cfg.HTMLExporter.exclude_input = True
+        cfg.HTMLExporter.exclude_input_prompt = True
+        cfg.HTMLExporter.exclude_output_prompt = True
+        _EXPORTER = HTMLExporter(config=cfg, template_name="basic")
+    return _EXPORTER
 
 
-def _body_html(nb, exporter=None) -> str:
-    """The notebook as HTML; one ``exporter`` serves every notebook of a book (its templates load once)."""
-    body, _ = (exporter or _exporter()).from_notebook_node(nb)
+def warm() -> None:
+    """Load what assembling a book needs (nbconvert and its templates, the Markdown parser, the
+    notebook schema): the build calls this while the kernels work, so that the assembly after
+    them starts at once."""
+    import dimios.quarto  # noqa: F401
+
+    cell = nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": "<p>x</p>", "text/plain": "x"})])
+    _body_html(nbformat.v4.new_notebook(cells=[cell]))  # nbconvert compiles its filters at the first notebook
+    _md().render("| a |\n|:--|\n| 1 |\n\n*x* @tbl-x\n", {"page": None})
+    nbformat.validate(nbformat.v4.new_notebook())
+
+
+def _body_html(nb) -> str:
+    """The notebook as HTML."""
+    body, _ = _exporter().from_notebook_node(nb)
     return body
 
 
-class BodyMemo:
-    """nbconvert's HTML of converted notebooks, kept in ``folder`` between builds (a rebuild after
-    one edit converts only the chapters that changed). The key is the sha256 of the converted
-    notebook and nbconvert's version; each file records the sha256 of its HTML and is used only
-    when that still holds. Without ``folder``: no memo."""
+class ChapterMemo:
+    """Each chapter as rendered (its Markdown by this module, then nbconvert's HTML), with the
+    cross-reference targets and in-page headings it defines, kept in ``folder`` between builds: a
+    rebuild after one edit renders only the chapters that changed.
+
+    The key is the sha256 of the chapter's notebook, its number and page, this module's code and
+    the versions of markdown-it-py and nbconvert; each file records the sha256 of its content and is
+    used only when that still holds. Cross-references are resolved after every chapter is in place,
+    so an unchanged chapter still links to the new number of a table that moved elsewhere. Without
+    ``folder``: no memo."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder
         self.used: set[str] = set()
-        self._exporter = None
         self.converted = 0
 
-    def body(self, nb) -> str:
+    def render(self, ch: Chapter, targets: dict[str, Target]) -> tuple[Page, str]:
+        """The chapter's page state (its targets registered in ``targets``) and body HTML."""
         import hashlib
         import json
-        from importlib import metadata
 
+        page = Page(ch, targets)
         if self.folder is None:
-            return self._convert(nb)
-        blob = json.dumps(nb, sort_keys=True, ensure_ascii=False) + metadata.version("nbconvert")
-        key = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
-        path = self.folder / f"{key}.json"
+            return page, self._convert(ch, page)
+        path = self.folder / f"{self._key(ch)}.json"
         self.used.add(path.name)
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            if hashlib.sha256(stored["html"].encode("utf-8")).hexdigest() == stored["sha256"]:
-                return stored["html"]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
-        body = self._convert(nb)
+        stored = self._load(path)
+        if stored is not None:
+            for label, kind, number, anchor in stored["targets"]:
+                page._register(kind, label, number, anchor)
+            page.toc = [tuple(t) for t in stored["toc"]]
+            return page, stored["html"]
+        before = set(targets)
+        body = self._convert(ch, page)
+        record = {"html": body, "toc": page.toc,
+                  "targets": [[label, t.kind, t.number, t.anchor] for label, t in targets.items()
+                              if label not in before]}
+        text = json.dumps(record, ensure_ascii=False, sort_keys=True)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.new")
-            tmp.write_text(json.dumps({"sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(), "html": body},
+            tmp.write_text(json.dumps({"sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "chapter": text},
                                       ensure_ascii=False), encoding="utf-8")
             tmp.replace(path)
         except OSError:
             pass  # a memo only: the book is right without it
-        return body
+        return page, body
 
-    def _convert(self, nb) -> str:
-        if self._exporter is None:
-            self._exporter = _exporter()
+    @staticmethod
+    def _load(path: Path) -> dict | None:
+        import hashlib
+        import json
+
+        try:
+            outer = json.loads(path.read_text(encoding="utf-8"))
+            if hashlib.sha256(outer["chapter"].encode("utf-8")).hexdigest() != outer["sha256"]:
+                return None
+            stored = json.loads(outer["chapter"])
+            if not (isinstance(stored["html"], str) and isinstance(stored["toc"], list)
+                    and all(isinstance(t, list) and len(t) == 4 for t in stored["targets"])):
+                return None
+            return stored
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    @staticmethod
+    def _key(ch: Chapter) -> str:
+        import hashlib
+        import json
+
+        blob = json.dumps({"notebook": ch.notebook, "number": ch.number, "page": ch.page,
+                           "appendix": bool(ch.section.appendix), "code": _code_version()},
+                          sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+    def _convert(self, ch: Chapter, page: Page) -> str:
         self.converted += 1
-        return _body_html(nb, self._exporter)
+        return _body_html(_convert_outputs(ch.notebook, page))
 
     def prune(self) -> None:
         """Remove what this book did not use."""
@@ -450,6 +503,21 @@ class BodyMemo:
         for p in self.folder.iterdir():
             if p.name not in self.used:
                 p.unlink(missing_ok=True)
+
+
+_CODE_VERSION = None
+
+
+def _code_version() -> str:
+    """What a rendered chapter depends on besides its notebook: this module and its two libraries."""
+    global _CODE_VERSION
+    if _CODE_VERSION is None:
+        import hashlib
+        from importlib import metadata
+
+        _CODE_VERSION = "|".join([hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+                                  metadata.version("markdown-it-py"), metadata.version("nbconvert")])
+    return _CODE_VERSION
 
 
 def _nav(chapters: list[Chapter], current: Chapter) -> str:
@@ -489,7 +557,7 @@ def _page_toc(page: Page) -> str:
 def assemble_html(secs: list[Section], nb_dir: Path, book_dir: Path, title: str, memo: Path | None = None) -> list[Path]:
     """Write ``book_dir/<id>.html`` for every section (``index.html`` first) and the CSS.
 
-    ``memo``: a folder keeping nbconvert's HTML of each chapter between builds (``BodyMemo``)."""
+    ``memo``: a folder keeping each rendered chapter between builds (``ChapterMemo``)."""
     book_dir.mkdir(parents=True, exist_ok=True)
     (book_dir / "styles.css").write_text(STYLESHEET.read_text(encoding="utf-8"), encoding="utf-8")
     from dimios.quarto import chapter_label
@@ -502,10 +570,9 @@ def assemble_html(secs: list[Section], nb_dir: Path, book_dir: Path, title: str,
             name = ("Bilaga", "Bilaga") if ch.section.appendix else ("Kapitel", "Kapitel")
             targets[label] = Target("sec", ch.number, ch.page, "", name)
     rendered = []
-    bodies = BodyMemo(memo)
+    bodies = ChapterMemo(memo)
     for ch in chapters:
-        page = Page(ch, targets)
-        body = bodies.body(_convert_outputs(ch.notebook, page))
+        page, body = bodies.render(ch, targets)
         rendered.append((ch, page, body))
     bodies.prune()
     written = []

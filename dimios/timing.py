@@ -7,14 +7,18 @@ import sys
 import time
 from contextlib import contextmanager
 
+_T0 = time.perf_counter()  # when the command started, about (``dimios.cli`` imports this module first)
+
 
 @contextmanager
 def timed(step: str):
     """With ``DIMIOS_TIMINGS=1`` in the environment (benchmarks/bench_build.py sets it), one line
-    ``timing: <step> <seconds>s`` on stderr when the step ends; otherwise nothing."""
+    ``timing: <step> <seconds>s (ended at <seconds>s)`` on stderr when the step ends (the second
+    figure counts from the start of the command: steps that overlap show it); otherwise nothing."""
     started = time.perf_counter()
     try:
         yield
     finally:
         if os.environ.get("DIMIOS_TIMINGS") == "1":
-            print(f"timing: {step} {time.perf_counter() - started:.2f}s", file=sys.stderr, flush=True)
+            ended = time.perf_counter()
+            print(f"timing: {step} {ended - started:.2f}s (ended at {ended - _T0:.2f}s)", file=sys.stderr, flush=True)

@@ -251,15 +251,20 @@ def test_quarto_markdown_parses_into_tables_and_figures(default_build):
 
 @slow
 def test_no_respondent_level_data_in_published_output(default_build):
+    """Nowhere in the report folder, its cache and hidden files included: nothing respondent-level
+    outlives the build."""
     out, _ = default_build
     panel = synthetic.generate()
     ids = set(panel.responses["respondent_id"])
     pattern = re.compile(r"SYN-\d{4}-\d{6}")
+    scanned = 0
     for f in out.rglob("*"):
-        if f.is_file() and not f.name.startswith("."):
+        if f.is_file():
+            scanned += 1
             text = f.read_bytes().decode("utf-8", errors="ignore")
             found = set(pattern.findall(text)) & ids
             assert not found, f"respondent ids in {f.relative_to(out)}: {sorted(found)[:3]}"
+    assert list(out.glob(".cache/*/entry.json")) and scanned > 100  # the cache was scanned too
     assert not list(out.glob("**/*.parquet")), "respondent-level data file left in the report folder"
 
 

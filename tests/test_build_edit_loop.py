@@ -38,7 +38,7 @@ def _notebooks(folder: Path, words: dict[str, str], secs: list[Section] = SECS) 
 def _assemble(tmp_path: Path, name: str, words: dict[str, str], memo: Path | None, monkeypatch) -> tuple[dict, list]:
     converted = []
     real = html_book._body_html
-    monkeypatch.setattr(html_book, "_body_html", lambda nb, exporter=None: converted.append(nb) or real(nb, exporter))
+    monkeypatch.setattr(html_book, "_body_html", lambda nb: converted.append(nb) or real(nb))
     nb = _notebooks(tmp_path / name / "notebooks", words)
     html_book.assemble_html(SECS, nb, tmp_path / name / "_book", title="Bok", memo=memo)
     pages = {p.name: p.read_bytes() for p in (tmp_path / name / "_book").iterdir()}
@@ -60,13 +60,42 @@ def test_a_rebuild_converts_only_the_changed_chapter_and_gives_the_same_book(tmp
     assert len(list(memo.iterdir())) == 3  # the page before the edit is pruned
 
 
+def test_a_kept_chapter_links_to_the_new_number_of_a_table_that_moved_in_an_edited_one(tmp_path, monkeypatch):
+    """p01 is kept from the memo; p02 gets a table before the one p01 refers to (2.1 -> 2.2) and its
+    headings move: p01's link follows, p02's in-page contents are its own, as without the memo."""
+    memo = tmp_path / "memo"
+    words = {"index": "Start.", "p01": "Ett, se @tbl-p02-a.", "p02": "Två."}
+    _assemble(tmp_path, "a", words, memo, monkeypatch)
+    edited = dict(words, p02="## Ny del\n\n| x |\n|:--|\n| 2 |\n\n: Ny tabell {#tbl-p02-ny}\n\nTvå.")
+    pages, converted = _assemble(tmp_path, "b", edited, memo, monkeypatch)
+    assert len(converted) == 1
+    without, _ = _assemble(tmp_path, "c", edited, None, monkeypatch)
+    assert pages == without
+    assert "tabell\u00a02.2" in pages["p01.html"].decode() and "Ny del" in pages["p02.html"].decode()
+
+
+def test_a_memo_entry_is_not_used_for_a_chapter_with_another_number(tmp_path, monkeypatch):
+    memo = tmp_path / "memo"
+    words = {"index": "Start.", "p01": "Ett.", "p02": "Två."}
+    _assemble(tmp_path, "a", words, memo, monkeypatch)
+    swapped = [SECS[0], SECS[2], SECS[1]]  # p02 now chapter 1: its tables and sections 1.x
+    monkeypatch.setattr(sys.modules[__name__], "SECS", swapped)
+    converted = []
+    real = html_book._body_html
+    monkeypatch.setattr(html_book, "_body_html", lambda nb: converted.append(nb) or real(nb))
+    nb = _notebooks(tmp_path / "b" / "notebooks", words, swapped)
+    html_book.assemble_html(swapped, nb, tmp_path / "b" / "_book", title="Bok", memo=memo)
+    assert len(converted) == 2
+    assert "Tabell\u00a01.1" in (tmp_path / "b" / "_book" / "p02.html").read_text(encoding="utf-8")
+
+
 def test_an_altered_memo_is_not_used(tmp_path, monkeypatch):
     memo = tmp_path / "memo"
     words = {"index": "Start.", "p01": "Ett.", "p02": "Två."}
     first, _ = _assemble(tmp_path, "a", words, memo, monkeypatch)
     for p in memo.iterdir():
         stored = json.loads(p.read_text(encoding="utf-8"))
-        stored["html"] = stored["html"].replace("Tabell", "Lögn")
+        stored["chapter"] = stored["chapter"].replace("Tabell", "Lögn")
         p.write_text(json.dumps(stored), encoding="utf-8")
     (memo / sorted(p.name for p in memo.iterdir())[0]).write_text("{", encoding="utf-8")
     again, converted = _assemble(tmp_path, "b", words, memo, monkeypatch)

@@ -292,3 +292,17 @@ def test_a_report_outside_the_project_says_what_quarto_render_renders(tmp_path, 
     assert (out / "_book" / "index.html").read_text() == "<html>quarto</html>"
     calls = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
     assert any(c[:1] == ["render"] for c in calls)
+
+
+def test_respondent_level_data_an_older_version_kept_in_the_cache_is_removed(tmp_path, executed):
+    """Versions before this one kept the prepared data (respondent rows) in ``.cache/prepared``:
+    the next build removes it, and keeps nothing of the kind itself."""
+    out, data = tmp_path / "report", _small_data(tmp_path / "a.parquet")
+    _build(out, data)
+    old = out / build.CACHE_DIR / "prepared" / "0123abcd"
+    old.mkdir(parents=True)
+    shutil.copy2(data, old / "DATA")
+    (old / "entry.json").write_text("{}", encoding="utf-8")
+    _build(out, _small_data(tmp_path / "b.parquet", change=True))
+    assert not (out / build.CACHE_DIR / "prepared").exists()
+    assert not [p for p in out.rglob("*") if p.is_file() and p.read_bytes()[:4] == b"PAR1"]

@@ -17,9 +17,8 @@ from dimios.build.fingerprint import ContentFiles, file_sha256
 from dimios.sections import Section
 
 CACHE_DIR = ".cache"
-HTML_MEMO = "html"   # <out>/.cache/html/: nbconvert's HTML of each chapter (dimios.html_book.BodyMemo)
+HTML_MEMO = "html"   # <out>/.cache/html/: each rendered chapter of the nbconvert edition (dimios.html_book.ChapterMemo)
 QUARTO_MEMO = "quarto"  # <out>/.cache/quarto/: Quarto's state after the last render (dimios.quarto_incremental)
-PREPARED_MEMO = "prepared"  # <out>/.cache/prepared/: the data read and prepared (dimios.build.prepared)
 PATH_PARAMETERS = ("output_dir", "data", "careless_truth")  # differ between builds; not part of keys
 
 
@@ -156,7 +155,7 @@ class Cache:
             return
         entries = []
         for p in self.root.iterdir():
-            if p.name in keep or p.name in ("timings.json", HTML_MEMO, QUARTO_MEMO, PREPARED_MEMO):
+            if p.name in keep or p.name in ("timings.json", HTML_MEMO, QUARTO_MEMO):
                 continue
             if p.is_dir() and (p / "entry.json").exists() and not p.name.startswith("."):
                 entries.append((p.stat().st_mtime, p))

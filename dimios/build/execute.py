@@ -47,11 +47,12 @@ def order(todo: list[Section], known: dict[str, float], secs: list[Section]) -> 
 
 
 def run_sections(runner, secs, todo, hits, params, keys, nb_dir, tables, cache, content, places, progress_opt,
-                 out=None, extra_reads=()) -> dict[str, float]:
+                 out=None, extra_reads=(), meanwhile=None) -> dict[str, float]:
     """Execute ``todo`` on ``runner`` (storing each in the cache when there is one) and put every
     section's notebook in ``nb_dir`` (naming ``out``) and its tables in ``tables`` (cached ones from
     the cache). ``extra_reads``: content files every section depends on (read while preparing the
-    data). Returns the run times of the executed sections."""
+    data); ``meanwhile()``: work for this thread while the first notebooks run. Returns the run
+    times of the executed sections."""
     from dimios import engine
 
     by_id = {s.id: s for s in secs}
@@ -62,7 +63,7 @@ def run_sections(runner, secs, todo, hits, params, keys, nb_dir, tables, cache, 
                  for s in order(todo, cache.seconds() if cache else {}, secs)]
         progress = Progress(len(secs), len(secs) - len(todo), progress_opt)
         errors = []
-        results = runner.run(tasks, tick=lambda: progress.running(sorted(runner.started)))
+        results = runner.run(tasks, tick=lambda: progress.running(sorted(runner.started)), meanwhile=meanwhile)
         try:
             for res in _engine_errors_as_build_errors(results):
                 s = by_id[res.task.key]

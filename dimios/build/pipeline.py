@@ -20,11 +20,10 @@ from dimios.build.notebooks import OUT_ABS, OUT_REL
 from dimios.build.options import MANIFEST, PUBLISHED_ITEMS, BuildError, BuildOptions, UsageError, note
 from dimios.build.plan import (DEFAULT_DATA_LABEL, DEFAULT_PANEL, build_key, default_panel, make_plan,
                                truth_path, up_to_date, write_manifest)
-from dimios.build.prepared import PreparedCache, PreparedData, prepared_key
 from dimios.build.progress import editions, summary
 from dimios.timing import timed
 from dimios.build.provenance import provenance, write_provenance
-from dimios.build.publish import assemble, swap_in
+from dimios.build.publish import assemble, prepare_assembly, swap_in
 from dimios.sections import Section, sections
 
 
@@ -152,8 +151,7 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
 
         # 4. the data, once
         with timed("reading and preparing the data"):
-            data_info, work_data = _prepare_data(req, plan, work, prepare=bool(todo), content=content,
-                                                 fingerprint=fingerprint)
+            data_info, work_data = _prepare_data(req, plan, work, prepare=bool(todo))
         prepared_reads = data_info.reads
         nb_dir, tables = staging / "notebooks", staging / "tables"
         nb_dir.mkdir()
@@ -174,12 +172,14 @@ def _build_locked(req: Request, lock: BuildLock) -> Path:
                   str(staging): OUT_ABS, os.path.relpath(staging, paths.ROOT): OUT_REL}
         with timed("execution of the sections"):
             seconds = run_sections(runner, secs, todo, plan.hits, params, plan.keys, nb_dir, tables, cache, content,
-                                   places, opts.progress, out, extra_reads=prepared_reads)
+                                   places, opts.progress, out, extra_reads=prepared_reads,
+                                   meanwhile=prepare_assembly(quarto_exe))
         _held_for_tests()
 
         # 6. provenance, assembly, publication
         write_provenance(record, staging)
-        how = assemble(req.kind, secs, staging, nb_dir, quarto_exe, out, pdf=opts.pdf, reuse=opts.use_cache)
+        with timed("assembly"):
+            how = assemble(req.kind, secs, staging, nb_dir, quarto_exe, out, pdf=opts.pdf, reuse=opts.use_cache)
         swap_in(staging, out, PUBLISHED_ITEMS)
         _point_root_project(req, quarto_exe)
         _write_records(req, record, seconds, out)
@@ -235,30 +235,27 @@ def _data_path(req: Request) -> Path:
     return data_path
 
 
-def _prepare_data(req: Request, plan, work: Path, prepare: bool, content: ContentFiles,
-                  fingerprint: str) -> tuple[PreparedData, Path]:
+@dataclass
+class PreparedData:
+    """What the build needs of the data besides the working copy itself."""
+    rows: int
+    notes: list[str]
+    years: list[int]
+    reads: list[str]   # content files read while preparing (every section depends on them)
+
+
+def _prepare_data(req: Request, plan, work: Path, prepare: bool) -> tuple[PreparedData, Path]:
     """Read and validate the data once and write its typed working copy into ``work`` (with the
     parameters applied, when sections are to run). Returns what the reading said (with the
     content files read meanwhile: the prepared data depends on them) and the working copy.
 
-    The national report takes the working copy of an earlier build from the cache when the data,
-    the parameters and the code are the same (:mod:`dimios.build.prepared`)."""
+    Respondent-level data never outlives the build: the working copy is in the build's private
+    folder, removed on every exit, and nothing of it is kept in the report folder or its cache."""
     from dimios import engine, io, kernel_state
 
     work_data = work / "responses.parquet"
     chosen = {"years": req.user.get("years"), "exclude_careless": req.user.get("exclude_careless", False),
               "privacy_threshold": req.user.get("privacy_threshold")}
-    memo = None
-    if req.kind != "organisation" and req.early is None and req.opts.prepared_data and req.opts.use_cache:
-        memo = PreparedCache(req.out / CACHE_DIR)
-        key = prepared_key(plan.key_data, chosen, fingerprint)  # key_data: the data, its mapping, careless truth
-        kept = memo.restore(key, work_data, content)
-        if kept is not None:
-            for text in kept.notes:
-                note(text)
-            check_years(req.user, kept.years)
-            return kept, work_data
-
     kernel_state.record([str(r) for r in engine.RECORD_ROOTS])
     kernel_state.clear_package_caches()
     result = req.early or read_data(plan.data_path, req.mapping)
@@ -267,16 +264,12 @@ def _prepare_data(req: Request, plan, work: Path, prepare: bool, content: Conten
     years = sorted({int(y) for y in result.data["year"].unique()})
     check_years(req.user, years)
     io.write_responses(result.data, work_data)
-    prepared = False
     if prepare and req.opts.prepared_data:
         from dimios import context
 
         context.save_prepared(context.load(work_data, **chosen), work_data, **chosen)
-        prepared = True
     info = PreparedData(int(len(result.data)), list(result.notes), years, kernel_state.reads())
     kernel_state.record(None)
-    if memo is not None and prepared:
-        memo.store(key, work_data, info, content)
     return info, work_data
 
 

@@ -11,7 +11,6 @@ import pandas as pd
 import yaml
 
 from dimios import validation
-from dimios.synthetic.draw import generate
 
 DEFAULT_PANEL_FILE = "default_panel.yml"
 
@@ -118,6 +117,8 @@ def is_default_panel(responses: pd.DataFrame, *, allow_year_subset: bool = False
 
 def write_default_panel_fingerprints(responses: pd.DataFrame | None = None) -> Path:
     """Write DEFAULT_PANEL_FILE from the default panel (regenerated; ``dimios fingerprint --write``)."""
+    from dimios.synthetic.draw import generate
+
     responses = generate().responses if responses is None else responses
     years = panel_year_fingerprints(responses)
     text = ("# sha256 of the default synthetic panel's canonical bytes (dimios.synthetic.panel_fingerprint),\n"
