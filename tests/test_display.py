@@ -1,5 +1,6 @@
 """Swedish number formatting and the Quarto Markdown output of prose, tables and figures."""
 
+import base64
 import io
 import re
 
@@ -94,3 +95,32 @@ def test_figure_bundle(tmp_path, monkeypatch):
 
     with Image.open(io.BytesIO(png)) as img:  # print quality in the PDF edition
         assert round(img.info["dpi"][0]) >= 200 and img.width >= 4 * 200 * 0.9
+        assert img.mode == "P"  # a palette PNG (d.palette_png)
+    assert base64.b64decode(md.split("base64,")[1].split(")")[0]) == png  # the file and the Markdown agree
+
+
+def test_a_palette_png_looks_the_same_is_smaller_and_keeps_transparency():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    for k in range(6):  # anti-aliased lines and text: thousands of colours
+        ax.plot(np.sin(np.linspace(0, 6, 200) + k), label=f"serie {k}")
+    ax.legend()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=200)
+    plt.close(fig)
+    rgb = buf.getvalue()
+    small = d.palette_png(rgb)
+    assert small == d.palette_png(rgb) and len(small) < len(rgb) / 1.5
+    with Image.open(io.BytesIO(rgb)) as a, Image.open(io.BytesIO(small)) as b:
+        assert len(a.convert("RGB").getcolors(2**24)) > 256 and b.mode == "P"
+        diff = np.abs(np.asarray(a.convert("RGB"), dtype=int) - np.asarray(b.convert("RGB"), dtype=int))
+        assert a.size == b.size and diff.mean() < 0.5 and np.percentile(diff.max(axis=2), 99.9) < 40
+    see_through = io.BytesIO()
+    Image.new("RGBA", (8, 8), (255, 0, 0, 0)).save(see_through, format="png")
+    assert d.palette_png(see_through.getvalue()) == see_through.getvalue()
