@@ -21,4 +21,6 @@ def timed(step: str):
     finally:
         if os.environ.get("DIMIOS_TIMINGS") == "1":
             ended = time.perf_counter()
-            print(f"timing: {step} {ended - started:.2f}s (ended at {ended - _T0:.2f}s)", file=sys.stderr, flush=True)
+            # one write: lines of steps that end at once in two threads (the kernels) do not interleave
+            sys.stderr.write(f"timing: {step} {ended - started:.2f}s (ended at {ended - _T0:.2f}s)\n")
+            sys.stderr.flush()
