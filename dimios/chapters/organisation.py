@@ -303,8 +303,7 @@ def areas_heatmap(rep: OrganisationReport, pub: d.Publisher) -> None:
     values = a[pids].to_numpy(dtype="float64")
     levels = np.where(np.isnan(values), np.nan, np.searchsorted(inst.scoring.cut_points, values, side="right"))
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(a) + 2.6))
-    cmap = ListedColormap(LEVEL_COLOURS)
-    cmap.set_bad(SUPPRESSED_COLOUR)
+    cmap = ListedColormap(LEVEL_COLOURS).with_extremes(bad=SUPPRESSED_COLOUR)
     ax.imshow(np.ma.masked_invalid(levels), cmap=cmap, vmin=-0.5, vmax=3.5, aspect="auto")
     for i, r in a.iterrows():
         if r["suppressed"]:
