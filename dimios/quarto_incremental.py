@@ -31,12 +31,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from dimios.build.fingerprint import file_sha256
+from dimios.build.options import note
 
 STATE = "state.json"
 PROJECT_STATE = ".quarto"        # Quarto's project state, inside the project root
@@ -132,7 +132,7 @@ class Incremental:
         if state.get("frame") != self.frame or sorted(state.get("inputs", {})) != sorted(self.inputs):
             return None  # the configuration, the profiles, a title or the chapter list changed
         if book_hashes(self.previous_book) != state.get("book"):
-            _note("the previous HTML book is not the one Quarto rendered last (changed by hand?): "
+            note("the previous HTML book is not the one Quarto rendered last (changed by hand?): "
                   "rendering the whole book")
             return None
         changed = [rel for rel in self.project.inputs if state["inputs"][rel] != self.inputs[rel]]
@@ -161,11 +161,11 @@ class Incremental:
         complete_search_index(quarto, self.project, book, run)
         moved = [rel for rel in changed if before[rel] is None or _targets(root, rel) != before[rel]]
         if moved:
-            _note(f"{Path(moved[0]).stem}: cross-reference targets or title changed: rendering the whole book")
+            note(f"{Path(moved[0]).stem}: cross-reference targets or title changed: rendering the whole book")
             shutil.rmtree(book)
             return False
         kept = len(self.inputs) - len(changed)
-        _note(f"Quarto: {len(changed)} changed chapter{'s' if len(changed) != 1 else ''} rendered, "
+        note(f"Quarto: {len(changed)} changed chapter{'s' if len(changed) != 1 else ''} rendered, "
               f"{kept} kept from the previous book")
         return True
 
@@ -218,7 +218,7 @@ def complete_search_index(quarto: str, project: Project, book: Path, run) -> Non
         search = SearchIndex.read(book / "search.json", project.inputs) or search
     missing = [Path(rel).stem for rel in project.inputs if not search.has(_href(rel))]
     if missing:
-        _note(f"the search index has no entry for {', '.join(missing)}: the book's search will not find them")
+        note(f"the search index has no entry for {', '.join(missing)}: the book's search will not find them")
     search.write_in_book_order()
 
 
@@ -272,7 +272,3 @@ class SearchIndex:
         text = self.dump(docs)
         if text != self.path.read_text(encoding="utf-8"):
             self.path.write_text(text, encoding="utf-8")
-
-
-def _note(text: str) -> None:
-    print(f"note: {text}", file=sys.stderr)

@@ -297,9 +297,16 @@ def test_real_quarto_gives_the_full_render(tmp_path, edit, monkeypatch):
     builds.build(WORDS)
     edited = dict(WORDS, p02="Två, ändrad. Se @tbl-p01-a.") if edit == "body" else \
         dict(WORDS, p01="Ett.\n\n| b |\n|:--|\n| 2 |\n\n: Först {#tbl-p01-first}\n\nEtt.")
-    calls = builds.build(edited)
-    assert targets(calls)[0] == ("notebooks/p02.ipynb" if edit == "body" else "notebooks/p01.ipynb")
-    assert len(calls) == (1 if edit == "body" else 2)
+    rendered = targets(builds.build(edited))
+    changed = "notebooks/p02.ipynb" if edit == "body" else "notebooks/p01.ipynb"
+    # a page may be rendered again when Quarto 1.7 left it out of the search index (its race, see
+    # quarto_incremental.complete_search_index): only the changed page, and for a moved target
+    # then one full render
+    whole = [i for i, r in enumerate(rendered) if not r.endswith(".ipynb")]
+    if edit == "body":
+        assert set(rendered) == {changed} and not whole
+    else:
+        assert len(whole) == 1 and set(rendered[:whole[0]]) == {changed}
     assert pages(builds.published) == builds.full_render(edited)
 
 

@@ -21,10 +21,10 @@ from dimios.build.options import MANIFEST, PUBLISHED_ITEMS, BuildError, BuildOpt
 from dimios.build.plan import (DEFAULT_DATA_LABEL, DEFAULT_PANEL, build_key, default_panel, make_plan,
                                truth_path, up_to_date, write_manifest)
 from dimios.build.progress import editions, summary
-from dimios.timing import timed
 from dimios.build.provenance import provenance, write_provenance
 from dimios.build.publish import assemble, prepare_assembly, swap_in
 from dimios.sections import Section, sections
+from dimios.timing import timed
 
 
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
@@ -240,7 +240,6 @@ class PreparedData:
     """What the build needs of the data besides the working copy itself."""
     rows: int
     notes: list[str]
-    years: list[int]
     reads: list[str]   # content files read while preparing (every section depends on them)
 
 
@@ -254,21 +253,20 @@ def _prepare_data(req: Request, plan, work: Path, prepare: bool) -> tuple[Prepar
     from dimios import engine, io, kernel_state
 
     work_data = work / "responses.parquet"
-    chosen = {"years": req.user.get("years"), "exclude_careless": req.user.get("exclude_careless", False),
-              "privacy_threshold": req.user.get("privacy_threshold")}
     kernel_state.record([str(r) for r in engine.RECORD_ROOTS])
     kernel_state.clear_package_caches()
     result = req.early or read_data(plan.data_path, req.mapping)
     if req.kind == "organisation":
         req.user["organisation"] = select_organisation(result.data, req.organisation, req.user)
-    years = sorted({int(y) for y in result.data["year"].unique()})
-    check_years(req.user, years)
+    check_years(req.user, result.data["year"].unique())
     io.write_responses(result.data, work_data)
     if prepare and req.opts.prepared_data:
         from dimios import context
 
+        chosen = {"years": req.user.get("years"), "exclude_careless": req.user.get("exclude_careless", False),
+                  "privacy_threshold": req.user.get("privacy_threshold")}
         context.save_prepared(context.load(work_data, **chosen), work_data, **chosen)
-    info = PreparedData(int(len(result.data)), list(result.notes), years, kernel_state.reads())
+    info = PreparedData(int(len(result.data)), list(result.notes), kernel_state.reads())
     kernel_state.record(None)
     return info, work_data
 

@@ -62,4 +62,3 @@ def summary(n_run: int, n_cached: int, seconds: float, editions: list[str], how:
         head = f"built {total} sections: {n_run} executed, {n_cached} from the cache"
     print(f"{head}; {seconds:.1f} s; editions: {', '.join(editions) or 'none'} ({how}); report: {index}",
           file=sys.stderr, flush=True)
-

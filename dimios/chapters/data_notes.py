@@ -11,11 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from dimios import display as d
-from dimios import instrument, reference, synthetic, trends
+from dimios import instrument, reconcile, reference, synthetic, trends
 from dimios.chapters.common import DATA_APPENDIX, chapter_link, heading, title
 from dimios.context import ReportData
-from dimios.reconcile import panel_calibration as calibration  # noqa: F401 - the appendix's names
-from dimios.reconcile import panel_per_year as per_year  # noqa: F401
 
 CLASS_SV = {"negative": "negativ", "stable": "stabil", "positive": "positiv"}
 
@@ -50,8 +48,8 @@ def synthetic_panel(ctx: ReportData, pub: d.Publisher) -> None:
     rc, lat, cp = p["respondents"], p["latent"], p["careless"]
     targets = p["trend_targets"]
     careless_share = (cp["straightline"] + cp["random"] + cp["alternating"]) * 100
-    counts = per_year(ctx)
-    cal = calibration(ctx)
+    counts = reconcile.panel_per_year(ctx)
+    cal = reconcile.panel_calibration(ctx)
     pub.markdown(
         heading(ctx, "Om data", "{#" + DATA_APPENDIX + "}")
         + "DiMiOS svarsdata på respondentnivå är inte offentliga. För att rapporten ändå ska kunna byggas, prövas och "
