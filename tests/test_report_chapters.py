@@ -14,7 +14,7 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from dimios import context, display, io, paths, reference, scoring, sections, spread, synthetic
+from dimios import context, display, io, paths, reconcile, reference, scoring, sections, spread, synthetic
 from dimios.chapters import background, closing, data_notes, ladder, method, reconciliation
 from dimios.chapters.common import ORGANISATION_TYPES_NOTE, number_sv
 from tests.conftest import make_responses
@@ -226,7 +226,7 @@ def test_data_appendix_on_the_synthetic_panel(panel_ctx, panel_output):
         in "\n".join(panel_output.tables)
     assert "| 416 av 416 lika |" in "\n".join(panel_output.tables)
     # minimal counts, trend targets, repair, identical tables, inferred columns
-    counts = data_notes.per_year(panel_ctx)
+    counts = reconcile.panel_per_year(panel_ctx)
     assert counts["minimal"].tolist() == [32, 146, 184, 320] == counts["organisations"].tolist()
     assert "−3,5, 0,0 eller +3,5 procentenheter" in text
     assert "**Justering.**" in text and "**Justeringen styr" in text
